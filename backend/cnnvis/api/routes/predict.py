@@ -1,0 +1,40 @@
+from fastapi import APIRouter
+
+from cnnvis.api.deps import ModelsDep, SettingsDep
+from cnnvis.api.schemas import (
+    ErrorResponse,
+    ModelResult,
+    PredictRequest,
+    PredictResponse,
+)
+from cnnvis.inference import predict, resolve_model_ids
+from cnnvis.preprocess import prepare_array, prepare_png
+
+router = APIRouter(prefix="/api/v1", tags=["predict"])
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    404: {"model": ErrorResponse, "description": "Unknown model id"},
+    413: {"model": ErrorResponse, "description": "Body or image too large"},
+    422: {"model": ErrorResponse, "description": "Invalid input or nothing drawn"},
+}
+
+
+@router.post("/predict", responses=ERRORS)
+def predict_digit(
+    request: PredictRequest, models: ModelsDep, settings: SettingsDep
+) -> PredictResponse:
+    """Predict the digit in a drawing (PNG) or a 28×28 image with each model."""
+    model_ids = resolve_model_ids(request.models, list(models))
+    if request.png is not None:
+        prepared = prepare_png(request.png, max_side=settings.max_image_side)
+    else:
+        assert request.image is not None
+        prepared = prepare_array(request.image)
+    results = predict(models, model_ids, prepared.image)
+    return PredictResponse(
+        input=prepared.image.tolist(),
+        results={
+            model_id: ModelResult(probabilities=probabilities, prediction=prediction)
+            for model_id, (probabilities, prediction) in results.items()
+        },
+    )

@@ -1,0 +1,114 @@
+"""The FastAPI application: API routes, health, docs and the static page."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import plotly
+import torch
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from cnnvis import __version__
+from cnnvis.api.errors import install_error_handlers
+from cnnvis.api.middleware import BodyLimitMiddleware, SlowRequestMiddleware
+from cnnvis.api.routes import models, predict, samples
+from cnnvis.api.schemas import Health
+from cnnvis.config import Settings, get_settings
+from cnnvis.data import load_default_split
+from cnnvis.nets.registry import load_all
+
+logger = logging.getLogger(__name__)
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def _mount_docs(app: FastAPI, settings: Settings) -> None:
+    """Serve Swagger UI from the local swagger-ui-dist copy, not a CDN."""
+    swagger_dir = settings.swagger_ui_dir
+    if swagger_dir.is_dir():
+        app.mount(
+            "/vendor/swagger-ui", StaticFiles(directory=swagger_dir), name="swagger-ui"
+        )
+
+    @app.get("/docs", include_in_schema=False)
+    def read_docs() -> HTMLResponse:
+        if not (swagger_dir / "swagger-ui-bundle.js").is_file():
+            return HTMLResponse(
+                "<p>API docs need the swagger-ui-dist files, which are missing from "
+                f"{swagger_dir}. Run <code>npm ci</code> in the repository root; "
+                'the raw schema is at <a href="/openapi.json">/openapi.json</a>.</p>',
+                status_code=503,
+            )
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="cnnvis API",
+            swagger_js_url="/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/vendor/swagger-ui/favicon-32x32.png",
+        )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the models and digits load when it starts (lifespan)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        torch.set_num_threads(settings.torch_threads)
+        app.state.models = load_all(settings.models_dir)
+        _, app.state.samples = load_default_split(settings.data_dir)
+        app.state.ready = True
+        logger.info(
+            "ready models=%s samples=%d torch_threads=%d",
+            ",".join(app.state.models),
+            len(app.state.samples),
+            settings.torch_threads,
+        )
+        yield
+        app.state.ready = False
+
+    app = FastAPI(
+        title="cnnvis",
+        version=__version__,
+        description="Trained digit networks and views of how they compute.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.ready = False
+    install_error_handlers(app)
+    for router in (models.router, predict.router, samples.router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"], responses={503: {"model": Health}})
+    def read_health() -> JSONResponse:
+        """Report whether the models are loaded and requests can be served."""
+        if not app.state.ready:
+            return JSONResponse({"status": "starting", "models": []}, status_code=503)
+        return JSONResponse({"status": "ok", "models": list(app.state.models)})
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def read_plotly() -> FileResponse:
+        return FileResponse(PLOTLY_JS, media_type="text/javascript")
+
+    _mount_docs(app, settings)
+    app.mount(
+        "/", StaticFiles(directory=settings.frontend_dir, html=True), name="frontend"
+    )
+
+    app.add_middleware(SlowRequestMiddleware, threshold_ms=settings.slow_request_ms)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type"],
+        )
+    return app

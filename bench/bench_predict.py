@@ -1,0 +1,200 @@
+"""Benchmark POST /api/v1/predict on a real uvicorn server, all three models.
+
+Starts `cnnvis.app:create_app` under uvicorn on a free loopback port, sends a
+held-out 28×28 digit as `image`, and measures latency for one client and for 16
+concurrent clients, plus the in-process forward pass of the three models as the
+floor. Writes the table to docs/benchmarks.md (the section between its markers).
+
+Usage: .venv/bin/python bench/bench_predict.py [--requests 1000] [--concurrent 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import torch
+from cnnvis.config import Settings
+from cnnvis.data import load_default_split
+from cnnvis.nets import MODEL_IDS
+from cnnvis.nets.registry import load_model
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REPORT = REPO_ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- predict:begin -->", "<!-- predict:end -->"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def start_server(port: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "cnnvis.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, cwd=REPO_ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if (
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code
+                == 200
+            ):
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("server did not become ready within 60 s")
+
+
+async def run_clients(
+    url: str, body: dict[str, object], total: int, clients: int
+) -> tuple[list[float], float]:
+    """Send `total` requests from `clients` concurrent connections; return latencies (ms) and seconds."""
+    latencies: list[float] = []
+    remaining = total
+
+    async def client(session: httpx.AsyncClient) -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            started = time.perf_counter()
+            response = await session.post(url, json=body)
+            latencies.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as session:
+        for _ in range(20):  # warm-up
+            (await session.post(url, json=body)).raise_for_status()
+        started = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return latencies, elapsed
+
+
+def forward_floor(image: torch.Tensor, repeats: int = 300) -> float:
+    """Median time (ms) of one forward pass through all three models, in process."""
+    settings = Settings()
+    torch.set_num_threads(settings.torch_threads)
+    models = [load_model(model_id, settings.models_dir).model for model_id in MODEL_IDS]
+    batch = image.reshape(1, 1, 28, 28)
+    times = []
+    with torch.inference_mode():
+        for _ in range(repeats):
+            started = time.perf_counter()
+            for model in models:
+                model(batch)
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=1000,
+        help="requests per scenario (default: 1000)",
+    )
+    parser.add_argument(
+        "--concurrent",
+        type=int,
+        default=16,
+        help="clients in the concurrent scenario (default: 16)",
+    )
+    args = parser.parse_args()
+
+    _, test = load_default_split(Settings().data_dir)
+    image = test.images[0, 0]
+    body = {"image": image.tolist()}
+    floor_ms = forward_floor(image)
+
+    port = free_port()
+    server = start_server(port)
+    try:
+        url = f"http://127.0.0.1:{port}/api/v1/predict"
+        single, single_s = asyncio.run(run_clients(url, body, args.requests, 1))
+        many, many_s = asyncio.run(
+            run_clients(url, body, args.requests * 3, args.concurrent)
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    rows = [
+        ("in-process forward, 3 models (floor)", floor_ms, None, None),
+        (
+            "1 client",
+            percentile(single, 50),
+            percentile(single, 99),
+            len(single) / single_s,
+        ),
+        (
+            f"{args.concurrent} concurrent clients",
+            percentile(many, 50),
+            percentile(many, 99),
+            len(many) / many_s,
+        ),
+    ]
+    lines = [
+        BEGIN,
+        "## `POST /api/v1/predict`, 28×28 `image`, all three models",
+        "",
+        f"Measured by `bench/bench_predict.py` on {time.strftime('%Y-%m-%d')}: "
+        f"{os.cpu_count()} CPU cores ({platform.machine()}), torch {torch.__version__}, "
+        f"one uvicorn worker, client and server on the same machine over loopback, "
+        f"{args.requests} requests for one client and {args.requests * 3} for "
+        f"{args.concurrent}. Targets: p50 ≤ 5 ms for one client, ≥ 200 requests/s "
+        f"with {args.concurrent}.",
+        "",
+        "| scenario | p50 (ms) | p99 (ms) | requests/s | p50 / floor |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, p50, p99, rps in rows:
+        p99_text = "" if p99 is None else f"{p99:.2f}"
+        rps_text = "" if rps is None else f"{rps:.0f}"
+        lines.append(
+            f"| {name} | {p50:.2f} | {p99_text} | {rps_text} | {p50 / floor_ms:.1f}× |"
+        )
+    lines.append(END)
+    section = "\n".join(lines)
+
+    text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n\n"
+    if BEGIN in text:
+        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    REPORT.write_text(text)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()
