@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from cnnvis import __version__
 from cnnvis.api.errors import install_error_handlers
 from cnnvis.api.middleware import BodyLimitMiddleware, SlowRequestMiddleware
-from cnnvis.api.routes import models, predict, samples
+from cnnvis.api.routes import layers, models, predict, samples
 from cnnvis.api.schemas import Health
 from cnnvis.config import Settings, get_settings
 from cnnvis.data import load_default_split
@@ -53,9 +53,26 @@ def _mount_docs(app: FastAPI, settings: Settings) -> None:
         )
 
 
+def configure_logging() -> None:
+    """Send the app's INFO logs to stderr unless logging is already configured.
+
+    Each uvicorn worker process builds its own app, so this runs per process.
+    """
+    package_logger = logging.getLogger("cnnvis")
+    if package_logger.level == logging.NOTSET:
+        package_logger.setLevel(logging.INFO)
+    if not logging.getLogger().handlers and not package_logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        )
+        package_logger.addHandler(handler)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the models and digits load when it starts (lifespan)."""
     settings = settings or get_settings()
+    configure_logging()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.ready = False
     install_error_handlers(app)
-    for router in (models.router, predict.router, samples.router):
+    for router in (models.router, predict.router, samples.router, layers.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"], responses={503: {"model": Health}})

@@ -48,3 +48,7 @@ class DataUnavailableError(RuntimeError):
 
 class ModelLoadError(RuntimeError):
     """A weights file or model card is missing, corrupt or inconsistent."""
+
+
+class NotAFilterLayerError(CnnvisError):
+    error_type = "not_a_filter_layer"

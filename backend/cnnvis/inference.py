@@ -8,6 +8,17 @@ from cnnvis.errors import UnknownModelError
 from cnnvis.nets.registry import ServedModel
 
 
+def require_model(
+    models: Mapping[str, ServedModel], model_id: str, *, loc: tuple[str, ...]
+) -> ServedModel:
+    """Return the served model with this id, or raise a 404 listing the known ids."""
+    if model_id not in models:
+        raise UnknownModelError(
+            f"unknown model {model_id!r}; known models: {', '.join(models)}", loc=loc
+        )
+    return models[model_id]
+
+
 def resolve_model_ids(
     requested: Sequence[str] | None, known: Sequence[str]
 ) -> list[str]:

@@ -1,7 +1,7 @@
 """Request and response models of the HTTP API."""
 
 import math
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -42,8 +42,8 @@ class ModelList(BaseModel):
     models: list[ModelOut]
 
 
-class PredictRequest(BaseModel):
-    """Exactly one of `image` and `png`."""
+class DigitInput(BaseModel):
+    """One digit: exactly one of `image` and `png`."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -57,12 +57,6 @@ class PredictRequest(BaseModel):
     png: Annotated[str, Field(max_length=MAX_PNG_CHARS)] | None = Field(
         default=None,
         description="A PNG data URL of a canvas up to 1024×1024, prepared as MNIST was.",
-    )
-    models: list[str] | None = Field(
-        default=None,
-        min_length=1,
-        max_length=3,
-        description="Model ids to run (cnn, resnet, plain); all of them when omitted.",
     )
 
     @field_validator("image")
@@ -86,6 +80,15 @@ class PredictRequest(BaseModel):
                 "send exactly one of image (28×28 values) and png (a PNG data URL)"
             )
         return self
+
+
+class PredictRequest(DigitInput):
+    models: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=3,
+        description="Model ids to run (cnn, resnet, plain); all of them when omitted.",
+    )
 
 
 class ModelResult(BaseModel):
@@ -118,3 +121,120 @@ class ErrorItem(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: list[ErrorItem]
+
+
+class TypedArray(BaseModel):
+    """A tensor as plotly.js reads it: base64 `bdata` with `dtype` and `shape`.
+
+    With encoding `u8`, map m decodes as min[m] + byte / 255 × (max[m] - min[m]),
+    where a map is one channel of a (C, H, W) tensor or the whole tensor otherwise.
+    """
+
+    encoding: Literal["f32", "u8"]
+    dtype: Literal["f4", "u1"]
+    shape: list[int]
+    bdata: str
+    min: list[float] | None = None
+    max: list[float] | None = None
+
+
+class ActivationRequest(DigitInput):
+    model: str = Field(description="Model id: cnn, resnet or plain.")
+    layers: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Layer names to return, in any order; all layers when omitted.",
+    )
+    encoding: Literal["f32", "u8"] = Field(
+        default="u8",
+        description="f32: float32 values as they are; u8: bytes scaled per map.",
+    )
+
+
+class LayerActivation(LayerInfoOut):
+    stage: str = Field(
+        description="pre-activation (z = W * a + b, or BatchNorm of it, or a block's "
+        "sum), post-activation (a = f(z)), output (pooling, flatten, dropout), or "
+        "probabilities (softmax)."
+    )
+    values: TypedArray
+    activation: TypedArray | None = Field(
+        default=None,
+        description="Conv and linear layers: the output of the nonlinearity after them.",
+    )
+    activation_layer: str | None = None
+    source_conv: str | None = Field(
+        default=None,
+        description="The conv layer whose output channels these maps follow.",
+    )
+    branch: TypedArray | None = Field(
+        default=None, description="Blocks: the residual branch, before the sum."
+    )
+    skip: TypedArray | None = Field(
+        default=None,
+        description="Blocks with a skip connection: the identity or projection path.",
+    )
+    sum: TypedArray | None = Field(
+        default=None,
+        description="Blocks with a skip connection: branch + skip, before the ReLU.",
+    )
+
+
+class ActivationResponse(BaseModel):
+    model: str
+    encoding: str
+    input: list[list[float]]
+    prediction: int
+    probabilities: list[float]
+    layers: list[LayerActivation]
+
+
+class FilterResponse(BaseModel):
+    model: str
+    layer: str
+    kind: Literal["conv", "linear"]
+    weight_shape: list[int]
+    weight: TypedArray | None = Field(
+        description="Conv: (out, in, kH, kW). Linear: (out, in), only with matrix=true."
+    )
+    bias: TypedArray | None
+    norms: list[float] = Field(
+        description="L2 norm of each filter (conv) or row (linear)."
+    )
+    stride: list[int] | None = None
+    padding: list[int] | str | None = None
+    dilation: list[int] | None = None
+
+
+class ParameterRow(BaseModel):
+    name: str
+    input_shape: list[int]
+    output_shape: list[int]
+    kernel_size: list[int]
+    has_bias: bool
+    weights_per_unit_conv: int = Field(
+        description="Locality: k·k·C_in weights per output unit."
+    )
+    weights_per_unit_dense: int = Field(
+        description="H_in·W_in·C_in weights per output unit."
+    )
+    positions_sharing_a_kernel: int = Field(
+        description="Sharing: H_out·W_out positions."
+    )
+    conv_params: int
+    locally_connected_params: int
+    dense_params: int
+    dense_weights: int = Field(description="dense_params without the biases.")
+    locality_factor: float
+    sharing_factor: float
+    total_factor: float
+
+
+class ParameterResponse(BaseModel):
+    model: str
+    rows: list[ParameterRow]
+    reference: ParameterRow = Field(
+        description="32×32×3 to 28×28×6 with 5×5 kernels: 14.5 million dense weights, 456 conv parameters."
+    )
+    explanation: str

@@ -1,6 +1,7 @@
 from fastapi import APIRouter
 
 from cnnvis.api.deps import ModelsDep, SettingsDep
+from cnnvis.api.inputs import prepare_input
 from cnnvis.api.schemas import (
     ErrorResponse,
     ModelResult,
@@ -8,7 +9,6 @@ from cnnvis.api.schemas import (
     PredictResponse,
 )
 from cnnvis.inference import predict, resolve_model_ids
-from cnnvis.preprocess import prepare_array, prepare_png
 
 router = APIRouter(prefix="/api/v1", tags=["predict"])
 
@@ -25,11 +25,7 @@ def predict_digit(
 ) -> PredictResponse:
     """Predict the digit in a drawing (PNG) or a 28×28 image with each model."""
     model_ids = resolve_model_ids(request.models, list(models))
-    if request.png is not None:
-        prepared = prepare_png(request.png, max_side=settings.max_image_side)
-    else:
-        assert request.image is not None
-        prepared = prepare_array(request.image)
+    prepared = prepare_input(request, settings)
     results = predict(models, model_ids, prepared.image)
     return PredictResponse(
         input=prepared.image.tolist(),
