@@ -1,0 +1,1 @@
+"""Computations behind the views: pure torch, no HTTP."""
