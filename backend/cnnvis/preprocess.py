@@ -91,7 +91,13 @@ def decode_data_url(data_url: str, *, max_side: int) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(raw), formats=["PNG"])
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+    except UnidentifiedImageError as error:
+        raise InvalidImageError(
+            "png could not be decoded: its PNG data is truncated or corrupt; send a "
+            "complete PNG image",
+            loc=PNG_LOC,
+        ) from error
+    except (OSError, SyntaxError, ValueError) as error:
         raise InvalidImageError(
             f"png could not be decoded ({error}); send a complete PNG image",
             loc=PNG_LOC,
@@ -235,6 +241,10 @@ def fit_and_centre(ink: np.ndarray) -> torch.Tensor:
     return canvas
 
 
+def _pixels(count: int) -> str:
+    return f"{count} pixel" if count == 1 else f"{count} pixels"
+
+
 def prepare_png(data_url: str, *, max_side: int) -> PreparedDigit:
     """Prepare a canvas PNG data URL as an MNIST digit (raises 4xx errors)."""
     image = decode_data_url(data_url, max_side=max_side)
@@ -250,8 +260,8 @@ def prepare_png(data_url: str, *, max_side: int) -> PreparedDigit:
     min_span = max(MIN_INK_SPAN_PX, math.ceil(MIN_INK_SPAN_FRACTION * max(ink.shape)))
     if span < min_span:
         raise EmptyDrawingError(
-            f"nothing drawn: too little ink (the marks span {span} pixels, a digit "
-            f"needs at least {min_span}); draw a larger digit",
+            f"nothing drawn: too little ink (the marks span {_pixels(span)}, a "
+            f"digit needs at least {min_span}); draw a larger digit",
             loc=PNG_LOC,
         )
     ink, width = normalise_stroke(ink, span)
@@ -271,8 +281,8 @@ def prepare_array(image: list[list[float]]) -> PreparedDigit:
     span = max(bbox[1] - bbox[0], bbox[3] - bbox[2])
     if span < MIN_INK_SPAN_PX:
         raise EmptyDrawingError(
-            f"nothing drawn: too little ink (the marks span {span} pixels, a digit "
-            f"needs at least {MIN_INK_SPAN_PX})",
+            f"nothing drawn: too little ink (the marks span {_pixels(span)}, a "
+            f"digit needs at least {MIN_INK_SPAN_PX})",
             loc=IMAGE_LOC,
         )
     return PreparedDigit(tensor, False, False, stroke_width(tensor.numpy()))

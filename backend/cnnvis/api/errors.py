@@ -5,6 +5,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cnnvis.errors import CnnvisError
 
@@ -44,6 +45,18 @@ async def handle_validation_error(request: Request, error: Exception) -> JSONRes
         }
         for item in error.errors()[:20]
     ]
+    content_type = request.headers.get("content-type", "")
+    if items and items[0]["loc"] == ["body"] and "json" not in content_type:
+        # FastAPI reads a body that is not declared as JSON as raw bytes, and
+        # pydantic's message about it does not say what to change.
+        items = [
+            {
+                "loc": ["body"],
+                "msg": f"the body must be a JSON object sent with Content-Type: "
+                f"application/json; got Content-Type {content_type or '(none)'!r}",
+                "type": "content_type",
+            }
+        ]
     logger.info(
         "rejected request path=%s status=422 errors=%d first=%s",
         request.url.path,
@@ -66,7 +79,32 @@ async def handle_recursion_error(request: Request, error: Exception) -> JSONResp
     )
 
 
+async def handle_http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    status, message = error.status_code, str(error.detail)
+    loc: list[str | int] = ["path"]
+    error_type = "http_error"
+    if status == 400 and "parsing the body" in message:
+        # FastAPI turns any failure to parse a JSON body other than a syntax error
+        # (RecursionError from deeply nested arrays, for one) into this 400.
+        status, loc, error_type = 422, ["body"], "json_invalid"
+        message = (
+            "the body could not be parsed as JSON: it is malformed or nested too "
+            "deeply; send a 28×28 array or a PNG data URL"
+        )
+    logger.info(
+        "rejected request path=%s status=%d reason=%s",
+        request.url.path,
+        status,
+        message,
+    )
+    response = _error(status, loc, message, error_type)
+    response.headers.update(error.headers or {})
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CnnvisError, handle_domain_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(RecursionError, handle_recursion_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)

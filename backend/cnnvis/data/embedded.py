@@ -14,6 +14,8 @@ import logging
 import shutil
 import subprocess
 import tarfile
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -120,9 +122,16 @@ def load_embedded(
         partial.replace(array_file)
         logger.info("converted digits=%d into=%s", len(labels), array_file)
     try:
-        with np.load(array_file) as arrays:
+        with array_file.open("rb") as handle, np.load(handle) as arrays:
             thousandths, labels = arrays["images"], arrays["labels"]
-    except (OSError, ValueError, KeyError) as error:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as error:
         raise DataUnavailableError(
             f"{array_file} is corrupt ({error}). Delete it and start again; it is "
             "rebuilt from the npm tarball."

@@ -89,15 +89,22 @@ def describe_layers(model: LayerwiseNet) -> list[LayerInfo]:
     modules = dict(model.named_modules())
     block_names = [name for name, m in modules.items() if getattr(m, "is_block", False)]
     infos = []
-    with torch.inference_mode():
-        for layer in model.iter_layers(torch.zeros(1, *INPUT_SHAPE)):
-            module = modules.get(layer.name)
-            params = (
-                0 if module is None else sum(p.numel() for p in module.parameters())
-            )
-            parent = next(
-                (b for b in block_names if layer.name.startswith(b + ".")), None
-            )
-            shape = tuple(layer.tensor.shape[1:])
-            infos.append(LayerInfo(layer.name, layer.kind, shape, params, parent))
+    # Eval mode, so that BatchNorm does not update its running statistics.
+    was_training = model.training
+    model.eval()
+    try:
+        outputs = _walk(model)
+    finally:
+        model.train(was_training)
+    for layer in outputs:
+        module = modules.get(layer.name)
+        params = 0 if module is None else sum(p.numel() for p in module.parameters())
+        parent = next((b for b in block_names if layer.name.startswith(b + ".")), None)
+        shape = tuple(layer.tensor.shape[1:])
+        infos.append(LayerInfo(layer.name, layer.kind, shape, params, parent))
     return infos
+
+
+def _walk(model: LayerwiseNet) -> list[LayerOutput]:
+    with torch.inference_mode():
+        return list(model.iter_layers(torch.zeros(1, *INPUT_SHAPE)))

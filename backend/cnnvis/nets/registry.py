@@ -54,6 +54,10 @@ def _read_card(card_path: Path) -> dict[str, Any]:
         raise ModelLoadError(
             f"model card {card_path} is not valid JSON ({error}). {TRAIN_HINT}"
         ) from error
+    if not isinstance(card, dict):
+        raise ModelLoadError(
+            f"model card {card_path} is not a JSON object. {TRAIN_HINT}"
+        )
     missing = [
         key for key in ("sha256", "num_params", "test_accuracy") if key not in card
     ]

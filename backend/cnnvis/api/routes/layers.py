@@ -1,8 +1,8 @@
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query
 import torch
+from fastapi import APIRouter, Query
 from torch import Tensor
 
 from cnnvis.analysis import parameters
