@@ -6,11 +6,12 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from fastapi.testclient import TestClient
+
 from cnnvis.config import Settings
 from cnnvis.encoding import decode_array
 from cnnvis.nets import MODEL_IDS
 from cnnvis.nets.registry import load_model
-from fastapi.testclient import TestClient
 
 
 def sample_image(client: TestClient, label: int, index: int = 0) -> list[list[float]]:

@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
+
 from cnnvis.config import Settings
 from cnnvis.encoding import decode_array
 from cnnvis.nets.registry import load_model
-from fastapi.testclient import TestClient
 
 
 def test_conv_filters_equal_weights(client: TestClient, settings: Settings) -> None:
