@@ -18,7 +18,7 @@ from starlette.routing import Match, Mount
 from cnnvis import __version__
 from cnnvis.api.errors import install_error_handlers
 from cnnvis.api.middleware import BodyLimitMiddleware, SlowRequestMiddleware
-from cnnvis.api.routes import layers, models, predict, samples
+from cnnvis.api.routes import conv_matrix, layers, models, predict, samples
 from cnnvis.api.schemas import Health
 from cnnvis.config import Settings, get_settings
 from cnnvis.data import load_default_split
@@ -132,7 +132,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.ready = False
     install_error_handlers(app)
-    for router in (models.router, predict.router, samples.router, layers.router):
+    for router in (
+        models.router,
+        predict.router,
+        samples.router,
+        layers.router,
+        conv_matrix.router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"], responses={503: {"model": Health}})

@@ -53,12 +53,25 @@ def encode_tensor(tensor: torch.Tensor, encoding: Encoding) -> dict[str, Any]:
     }
 
 
+def encode_indices(tensor: torch.Tensor) -> dict[str, Any]:
+    """Encode integer indices as an int32 typed array (`i4`)."""
+    values = tensor.detach().to(torch.int32).contiguous().numpy()
+    return {
+        "encoding": "i32",
+        "dtype": "i4",
+        "shape": list(values.shape),
+        "bdata": base64.b64encode(values.astype("<i4").tobytes()).decode(),
+    }
+
+
 def decode_array(payload: dict[str, Any]) -> np.ndarray:
     """Decode a typed array from `encode_tensor` back to float32 (for tests and clients)."""
     raw = base64.b64decode(payload["bdata"])
     shape = tuple(payload["shape"])
     if payload["dtype"] == "f4":
         return np.frombuffer(raw, dtype="<f4").reshape(shape).astype(np.float32)
+    if payload["dtype"] == "i4":
+        return np.frombuffer(raw, dtype="<i4").reshape(shape).astype(np.int64)
     scaled = np.frombuffer(raw, dtype=np.uint8).astype(np.float32)
     maps = scaled.reshape(len(payload["min"]), -1)
     low = np.asarray(payload["min"], dtype=np.float32)[:, None]

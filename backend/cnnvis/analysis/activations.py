@@ -112,3 +112,26 @@ def _block_parts(
         return {"branch": branch, "skip": None, "sum": None}
     skip = outputs.get(f"{block}.shortcut_bn", block_input[0])
     return {"branch": branch, "skip": skip, "sum": total}
+
+
+def layer_input(
+    model: LayerwiseNet, layers: Sequence[LayerInfo], layer_name: str, image: Tensor
+) -> Tensor:
+    """Return the tensor that enters `layer_name` (batch removed) for one digit.
+
+    A projection shortcut reads its block's input, not the layer before it.
+    """
+    by_name = {info.name: info for info in layers}
+    block_inputs: dict[str, Tensor] = {}
+    previous = image.reshape(1, 1, 28, 28)
+    with torch.inference_mode():
+        for layer in model.iter_layers(previous):
+            parent = by_name[layer.name].parent
+            if parent is not None and parent not in block_inputs:
+                block_inputs[parent] = previous
+            if layer.name == layer_name:
+                if layer_name.endswith(".shortcut_conv") and parent is not None:
+                    return block_inputs[parent][0].clone()
+                return previous[0].clone()
+            previous = layer.tensor
+    raise NotFoundError(f"layer {layer_name!r} was not reached", loc=("body", "layer"))

@@ -126,12 +126,12 @@ class ErrorResponse(BaseModel):
 class TypedArray(BaseModel):
     """A tensor as plotly.js reads it: base64 `bdata` with `dtype` and `shape`.
 
-    With encoding `u8`, map m decodes as min[m] + byte / 255 × (max[m] - min[m]),
+    With encoding `i32` the values are int32 indices. With encoding `u8`, map m decodes as min[m] + byte / 255 × (max[m] - min[m]),
     where a map is one channel of a (C, H, W) tensor or the whole tensor otherwise.
     """
 
-    encoding: Literal["f32", "u8"]
-    dtype: Literal["f4", "u1"]
+    encoding: Literal["f32", "u8", "i32"]
+    dtype: Literal["f4", "u1", "i4"]
     shape: list[int]
     bdata: str
     min: list[float] | None = None
