@@ -18,7 +18,14 @@ from starlette.routing import Match, Mount
 from cnnvis import __version__
 from cnnvis.api.errors import install_error_handlers
 from cnnvis.api.middleware import BodyLimitMiddleware, SlowRequestMiddleware
-from cnnvis.api.routes import conv_matrix, layers, models, predict, samples
+from cnnvis.api.routes import (
+    conv_matrix,
+    gradients,
+    layers,
+    models,
+    predict,
+    samples,
+)
 from cnnvis.api.schemas import Health
 from cnnvis.config import Settings, get_settings
 from cnnvis.data import load_default_split
@@ -110,7 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         torch.set_num_threads(settings.torch_threads)
         app.state.models = load_all(settings.models_dir)
-        _, app.state.samples = load_default_split(settings.data_dir)
+        app.state.train_digits, app.state.samples = load_default_split(
+            settings.data_dir
+        )
         app.state.ready = True
         logger.info(
             "ready models=%s samples=%d torch_threads=%d",
@@ -138,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         samples.router,
         layers.router,
         conv_matrix.router,
+        gradients.router,
     ):
         app.include_router(router)
 

@@ -24,6 +24,12 @@ def get_samples(request: Request) -> Digits:
     return samples
 
 
+def get_train_digits(request: Request) -> Digits:
+    train: Digits = request.app.state.train_digits
+    return train
+
+
 ModelsDep = Annotated[dict[str, ServedModel], Depends(get_models)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SamplesDep = Annotated[Digits, Depends(get_samples)]
+TrainDigitsDep = Annotated[Digits, Depends(get_train_digits)]

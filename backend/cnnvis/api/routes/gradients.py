@@ -1,0 +1,146 @@
+import logging
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import anyio
+import torch
+from fastapi import APIRouter, Request
+
+from cnnvis.analysis.gradient_flow import Cancelled, FlowConfig, run_experiment
+from cnnvis.analysis.gradients import LOSS, NORM, layer_gradients
+from cnnvis.api.deps import ModelsDep, SettingsDep, TrainDigitsDep
+from cnnvis.api.gradient_schemas import (
+    GradientFlowRequest,
+    GradientFlowResponse,
+    GradientRequest,
+    GradientResponse,
+    LayerGradientOut,
+)
+from cnnvis.api.inputs import prepare_input
+from cnnvis.api.routes.layers import ERRORS
+from cnnvis.errors import CnnvisError
+from cnnvis.inference import predict, require_model
+
+logger = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1", tags=["gradients"])
+
+# Cost units: blocks × max(steps, 1) × width² × batch_size / 2048, so that the
+# budget admits 50 blocks × 40 steps at width 8 with 32 digits (about 20 s on
+# 2 cores, measured with bench/bench_gradient_flow.py), and any run at init.
+FLOW_BUDGET = 2000.0
+FLOW_CACHE_SIZE = 32
+# One experiment at a time, on its own worker thread, so that runs queue
+# instead of taking every core from the prediction requests.
+_flow_limiter = anyio.CapacityLimiter(1)
+_flow_cache: OrderedDict[FlowConfig, dict[str, Any]] = OrderedDict()
+_flow_cache_lock = threading.Lock()
+
+
+class BudgetError(CnnvisError):
+    error_type = "over_budget"
+
+
+def flow_cost(config: FlowConfig) -> float:
+    return (
+        config.blocks
+        * max(config.steps, 1)
+        * config.width**2
+        * config.batch_size
+        / 2048
+    )
+
+
+@router.post("/gradients", responses=ERRORS)
+def compute_gradients(
+    request: GradientRequest, models: ModelsDep, settings: SettingsDep
+) -> GradientResponse:
+    """Return each layer's gradient norms for the cross-entropy loss on one digit."""
+    served = require_model(models, request.model, loc=("body", "model"))
+    image = prepare_input(request, settings).image
+    ((_, prediction),) = predict(models, [served.id], image).values()
+    target = prediction if request.target is None else request.target
+    rows, loss, probabilities = layer_gradients(
+        served.model, served.layers, image, target
+    )
+    return GradientResponse(
+        model=served.id,
+        norm=NORM,
+        loss=LOSS,
+        target=target,
+        loss_value=loss,
+        prediction=prediction,
+        probabilities=probabilities.tolist(),
+        layers=[LayerGradientOut(**row.__dict__) for row in rows],
+    )
+
+
+async def _watch_disconnect(request: Request, cancel: threading.Event) -> None:
+    while not cancel.is_set():
+        if await request.is_disconnected():
+            cancel.set()
+            return
+        await anyio.sleep(0.2)
+
+
+@router.post("/gradient-flow", responses=ERRORS)
+async def run_gradient_flow(
+    body: GradientFlowRequest, request: Request, train: TrainDigitsDep
+) -> GradientFlowResponse:
+    """Compare per-layer gradient norms of a deep plain and residual network."""
+    config = FlowConfig(**body.model_dump())
+    cost = flow_cost(config)
+    if cost > FLOW_BUDGET:
+        raise BudgetError(
+            f"this configuration costs {cost:,.0f} units (blocks × max(steps, 1) × "
+            f"width² × batch_size / 2048); the limit is {FLOW_BUDGET:,.0f}. Use fewer "
+            "blocks, steps or channels, or a smaller batch.",
+            loc=("body",),
+        )
+    with _flow_cache_lock:
+        result = _flow_cache.get(config)
+    was_cached = result is not None
+    if result is None:
+        result = await _run_cancellable(config, request, train.images, train.labels)
+        with _flow_cache_lock:
+            _flow_cache[config] = result
+            while len(_flow_cache) > FLOW_CACHE_SIZE:
+                _flow_cache.popitem(last=False)
+    return GradientFlowResponse(
+        **result,
+        norm=NORM,
+        loss=LOSS,
+        cost=cost,
+        budget=FLOW_BUDGET,
+        cached=was_cached,
+    )
+
+
+async def _run_cancellable(
+    config: FlowConfig, request: Request, images: torch.Tensor, labels: torch.Tensor
+) -> dict[str, Any]:
+    """Run the experiment on a worker thread; stop it if the client disconnects."""
+    cancel = threading.Event()
+    cancelled = False
+    async with anyio.create_task_group() as group:
+        group.start_soon(_watch_disconnect, request, cancel)
+        try:
+            result: dict[str, Any] = await anyio.to_thread.run_sync(
+                run_experiment, config, images, labels, cancel, limiter=_flow_limiter
+            )
+        except Cancelled:
+            cancelled = True
+        finally:
+            cancel.set()  # ends the watcher
+    if cancelled:
+        logger.info(
+            "cancelled gradient-flow run: client disconnected, config=%s", config
+        )
+        raise ClientGoneError("the client disconnected; the run was stopped")
+    return result
+
+
+class ClientGoneError(CnnvisError):
+    # 499 is nginx's "client closed request"; nobody reads it, the log does.
+    status_code = 499
+    error_type = "client_closed_request"
