@@ -254,3 +254,14 @@ def test_gradient_flow_over_budget_names_limit(client: TestClient) -> None:
 
     assert response.status_code == 422, response.text
     assert "limit is 2,000" in response.json()["detail"][0]["msg"]
+
+
+def test_model_card_served(client: TestClient, settings: Settings) -> None:
+    response = client.get("/api/v1/models/plain/card")
+
+    assert response.status_code == 200, response.text
+    card = response.json()
+    assert card["id"] == "plain"
+    assert len(card["history"]) == card["training"]["epochs"]
+    assert "layer1.0.conv1" in card["history"][0]["grad_norms"]
+    assert client.get("/api/v1/models/vgg/card").status_code == 404

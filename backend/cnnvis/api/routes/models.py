@@ -1,9 +1,11 @@
 from dataclasses import asdict
+from typing import Any
 
 from fastapi import APIRouter
 
 from cnnvis.api.deps import ModelsDep
-from cnnvis.api.schemas import LayerInfoOut, ModelList, ModelOut
+from cnnvis.api.schemas import ErrorResponse, LayerInfoOut, ModelList, ModelOut
+from cnnvis.inference import require_model
 
 router = APIRouter(prefix="/api/v1", tags=["models"])
 
@@ -24,3 +26,9 @@ def read_models(models: ModelsDep) -> ModelList:
             for served in models.values()
         ]
     )
+
+
+@router.get("/models/{model_id}/card", responses={404: {"model": ErrorResponse}})
+def read_model_card(model_id: str, models: ModelsDep) -> dict[str, Any]:
+    """Return the model card: data, training settings, history and accuracy."""
+    return require_model(models, model_id, loc=("path", "model_id")).card
