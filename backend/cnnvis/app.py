@@ -17,7 +17,11 @@ from starlette.routing import Match, Mount
 
 from cnnvis import __version__
 from cnnvis.api.errors import install_error_handlers
-from cnnvis.api.middleware import BodyLimitMiddleware, SlowRequestMiddleware
+from cnnvis.api.middleware import (
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    SlowRequestMiddleware,
+)
 from cnnvis.api.routes import (
     conv_matrix,
     gradients,
@@ -168,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/", StaticFiles(directory=settings.frontend_dir, html=True), name="frontend"
     )
 
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(SlowRequestMiddleware, threshold_ms=settings.slow_request_ms)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:

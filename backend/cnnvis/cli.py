@@ -237,6 +237,7 @@ def run_serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        server_header=False,
     )
 
 

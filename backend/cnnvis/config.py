@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     slow_request_ms: float = Field(
         default=500.0, gt=0, description="Requests slower than this are logged."
     )
+    flow_budget: float = Field(
+        default=2000.0,
+        gt=0,
+        description="Largest gradient-flow experiment, in cost units of blocks × "
+        "max(steps, 1) × width² × batch_size / 2048 (2000: 50 blocks × 40 steps "
+        "at width 8 with 32 digits).",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Origins allowed by CORS; empty closes CORS (the page is served "

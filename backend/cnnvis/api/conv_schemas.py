@@ -56,7 +56,10 @@ class ConvMatrixRequest(BaseModel):
         default=[3], min_length=1, max_length=2, description="[k] or [kH, kW]."
     )
     stride: list[Step] = Field(default=[1], min_length=1, max_length=2)
-    padding: list[Pad] | Literal["same", "valid"] = Field(
+    padding: (
+        Annotated[list[Pad], Field(min_length=1, max_length=2)]
+        | Literal["same", "valid"]
+    ) = Field(
         default=[0],
         description="Zeros added on each side: [p] or [pH, pW], 'same' or 'valid'.",
     )

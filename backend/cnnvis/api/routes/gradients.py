@@ -25,10 +25,6 @@ from cnnvis.inference import predict, require_model
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["gradients"])
 
-# Cost units: blocks × max(steps, 1) × width² × batch_size / 2048, so that the
-# budget admits 50 blocks × 40 steps at width 8 with 32 digits (about 20 s on
-# 2 cores, measured with bench/bench_gradient_flow.py), and any run at init.
-FLOW_BUDGET = 2000.0
 FLOW_CACHE_SIZE = 32
 # One experiment at a time, on its own worker thread, so that runs queue
 # instead of taking every core from the prediction requests.
@@ -85,15 +81,20 @@ async def _watch_disconnect(request: Request, cancel: threading.Event) -> None:
 
 @router.post("/gradient-flow", responses=ERRORS)
 async def run_gradient_flow(
-    body: GradientFlowRequest, request: Request, train: TrainDigitsDep
+    body: GradientFlowRequest,
+    request: Request,
+    train: TrainDigitsDep,
+    settings: SettingsDep,
 ) -> GradientFlowResponse:
     """Compare per-layer gradient norms of a deep plain and residual network."""
     config = FlowConfig(**body.model_dump())
     cost = flow_cost(config)
-    if cost > FLOW_BUDGET:
+    budget = settings.flow_budget
+    if cost > budget:
         raise BudgetError(
             f"this configuration costs {cost:,.0f} units (blocks × max(steps, 1) × "
-            f"width² × batch_size / 2048); the limit is {FLOW_BUDGET:,.0f}. Use fewer "
+            f"width² × batch_size / 2048); the limit is {budget:,.0f} "
+            "(CNNVIS_FLOW_BUDGET). Use fewer "
             "blocks, steps or channels, or a smaller batch.",
             loc=("body",),
         )
@@ -111,7 +112,7 @@ async def run_gradient_flow(
         norm=NORM,
         loss=LOSS,
         cost=cost,
-        budget=FLOW_BUDGET,
+        budget=budget,
         cached=was_cached,
     )
 
