@@ -1,5 +1,6 @@
 """The FastAPI application: API routes, health, docs and the static page."""
 
+import ctypes
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from starlette.routing import Match, Mount
 
 from cnnvis import __version__
 from cnnvis.api.errors import install_error_handlers
+from cnnvis.api.flow_worker import FlowWorker
 from cnnvis.api.middleware import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
@@ -112,10 +114,26 @@ def configure_logging() -> None:
         package_logger.addHandler(handler)
 
 
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas, so memory does not grow with the thread pool.
+
+    glibc gives each thread that allocates an arena of its own (up to 8 per
+    core), and torch's per-request buffers then fragment one arena per thread.
+    Same as MALLOC_ARENA_MAX=2; does nothing where glibc is absent.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    m_arena_max = -8  # from glibc's malloc.h
+    libc.mallopt(m_arena_max, arenas)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the models and digits load when it starts (lifespan)."""
     settings = settings or get_settings()
     configure_logging()
+    limit_malloc_arenas()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -124,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.train_digits, app.state.samples = load_default_split(
             settings.data_dir
         )
+        app.state.flow_worker = FlowWorker(settings.data_dir, settings.torch_threads)
         app.state.ready = True
         logger.info(
             "ready models=%s samples=%d torch_threads=%d",
@@ -133,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         yield
         app.state.ready = False
+        app.state.flow_worker.shutdown()
 
     app = FastAPI(
         title="cnnvis",

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from cnnvis.api.flow_worker import FlowWorker
 from cnnvis.config import Settings
 from cnnvis.data import Digits
 from cnnvis.nets.registry import ServedModel
@@ -29,7 +30,13 @@ def get_train_digits(request: Request) -> Digits:
     return train
 
 
+def get_flow_worker(request: Request) -> FlowWorker:
+    worker: FlowWorker = request.app.state.flow_worker
+    return worker
+
+
 ModelsDep = Annotated[dict[str, ServedModel], Depends(get_models)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SamplesDep = Annotated[Digits, Depends(get_samples)]
 TrainDigitsDep = Annotated[Digits, Depends(get_train_digits)]
+FlowWorkerDep = Annotated[FlowWorker, Depends(get_flow_worker)]

@@ -4,12 +4,12 @@ from collections import OrderedDict
 from typing import Any
 
 import anyio
-import torch
 from fastapi import APIRouter, Request
 
-from cnnvis.analysis.gradient_flow import Cancelled, FlowConfig, run_experiment
+from cnnvis.analysis.gradient_flow import FlowConfig
 from cnnvis.analysis.gradients import LOSS, NORM, layer_gradients
-from cnnvis.api.deps import ModelsDep, SettingsDep, TrainDigitsDep
+from cnnvis.api.deps import FlowWorkerDep, ModelsDep, SettingsDep
+from cnnvis.api.flow_worker import FlowWorker
 from cnnvis.api.gradient_schemas import (
     GradientFlowRequest,
     GradientFlowResponse,
@@ -26,8 +26,8 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["gradients"])
 
 FLOW_CACHE_SIZE = 32
-# One experiment at a time, on its own worker thread, so that runs queue
-# instead of taking every core from the prediction requests.
+# One experiment at a time (in the worker process), so that runs queue instead
+# of taking every core from the prediction requests.
 _flow_limiter = anyio.CapacityLimiter(1)
 _flow_cache: OrderedDict[FlowConfig, dict[str, Any]] = OrderedDict()
 _flow_cache_lock = threading.Lock()
@@ -71,10 +71,12 @@ def compute_gradients(
     )
 
 
-async def _watch_disconnect(request: Request, cancel: threading.Event) -> None:
-    while not cancel.is_set():
+async def _watch_disconnect(
+    request: Request, worker: FlowWorker, done: anyio.Event
+) -> None:
+    while not done.is_set():
         if await request.is_disconnected():
-            cancel.set()
+            worker.cancel()
             return
         await anyio.sleep(0.2)
 
@@ -83,7 +85,7 @@ async def _watch_disconnect(request: Request, cancel: threading.Event) -> None:
 async def run_gradient_flow(
     body: GradientFlowRequest,
     request: Request,
-    train: TrainDigitsDep,
+    worker: FlowWorkerDep,
     settings: SettingsDep,
 ) -> GradientFlowResponse:
     """Compare per-layer gradient norms of a deep plain and residual network."""
@@ -102,7 +104,7 @@ async def run_gradient_flow(
         result = _flow_cache.get(config)
     was_cached = result is not None
     if result is None:
-        result = await _run_cancellable(config, request, train.images, train.labels)
+        result = await _run_cancellable(config, request, worker)
         with _flow_cache_lock:
             _flow_cache[config] = result
             while len(_flow_cache) > FLOW_CACHE_SIZE:
@@ -118,22 +120,19 @@ async def run_gradient_flow(
 
 
 async def _run_cancellable(
-    config: FlowConfig, request: Request, images: torch.Tensor, labels: torch.Tensor
+    config: FlowConfig, request: Request, worker: FlowWorker
 ) -> dict[str, Any]:
-    """Run the experiment on a worker thread; stop it if the client disconnects."""
-    cancel = threading.Event()
-    cancelled = False
+    """Run the experiment in the worker process; stop it if the client disconnects."""
+    done = anyio.Event()
     async with anyio.create_task_group() as group:
-        group.start_soon(_watch_disconnect, request, cancel)
+        group.start_soon(_watch_disconnect, request, worker, done)
         try:
-            result: dict[str, Any] = await anyio.to_thread.run_sync(
-                run_experiment, config, images, labels, cancel, limiter=_flow_limiter
+            result = await anyio.to_thread.run_sync(
+                worker.run, config, limiter=_flow_limiter
             )
-        except Cancelled:
-            cancelled = True
         finally:
-            cancel.set()  # ends the watcher
-    if cancelled:
+            done.set()  # ends the watcher
+    if result is None:
         logger.info(
             "cancelled gradient-flow run: client disconnected, config=%s", config
         )
