@@ -21,6 +21,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 Init = Literal["default", "kaiming", "xavier"]
+LOSS = (
+    "mean cross-entropy over the batch: the first batch_size training digits for "
+    "the gradient norms, seeded random batches for the training steps"
+)
 
 
 class Cancelled(Exception):

@@ -6,6 +6,7 @@ from typing import Any
 import anyio
 from fastapi import APIRouter, Request
 
+from cnnvis.analysis.gradient_flow import LOSS as FLOW_LOSS
 from cnnvis.analysis.gradient_flow import FlowConfig
 from cnnvis.analysis.gradients import LOSS, NORM, layer_gradients
 from cnnvis.api.deps import FlowWorkerDep, ModelsDep, SettingsDep
@@ -112,7 +113,7 @@ async def run_gradient_flow(
     return GradientFlowResponse(
         **result,
         norm=NORM,
-        loss=LOSS,
+        loss=FLOW_LOSS,
         cost=cost,
         budget=budget,
         cached=was_cached,
