@@ -92,4 +92,5 @@ def test_parameters_rows_per_conv(client: TestClient) -> None:
         assert row["locality_factor"] * row["sharing_factor"] == pytest.approx(
             row["total_factor"]
         )
-    assert "weight sharing" in body["explanation"]
+    assert "Weight sharing" in body["explanation"]
+    assert "Locality" in body["explanation"]

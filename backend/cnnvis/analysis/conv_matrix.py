@@ -43,6 +43,11 @@ class ConvGeometry:
     dilation: tuple[int, int]
     # (top, bottom, left, right): "same" pads the extra row and column at the end.
     padding: tuple[int, int, int, int]
+    one_d: bool = False
+
+    def describe(self, pair: tuple[int, int]) -> str:
+        """A (height, width) pair as the user wrote it: one number in 1-D."""
+        return str(pair[1]) if self.one_d else f"{pair[0]}×{pair[1]}"
 
     @property
     def out_size(self) -> tuple[int, int]:
@@ -77,7 +82,7 @@ def resolve_padding(
             raise ConvConfigError(
                 "padding 'same' needs stride 1, as in PyTorch, which rejects "
                 "padding='same' for strided convolutions; got stride "
-                f"{'×'.join(map(str, stride))}",
+                f"{stride[1] if stride[0] == 1 else '×'.join(map(str, stride))}",
                 loc=("body", "padding"),
             )
         pads = []
@@ -99,12 +104,15 @@ def check_geometry(geometry: ConvGeometry) -> None:
     out_h, out_w = geometry.out_size
     if out_h < 1 or out_w < 1:
         top, bottom, left, right = geometry.padding
+        padded = (
+            geometry.in_size[0] + top + bottom,
+            geometry.in_size[1] + left + right,
+        )
         raise ConvConfigError(
-            f"the kernel ({geometry.kernel_size[0]}×{geometry.kernel_size[1]} with "
-            f"dilation {geometry.dilation}) reaches past the padded input "
-            f"({geometry.in_size[0] + top + bottom}×{geometry.in_size[1] + left + right}): "
-            "PyTorch rejects a kernel larger than the padded input. Use a smaller "
-            "kernel or dilation, or more padding.",
+            f"the kernel ({geometry.describe(geometry.kernel_size)} with dilation "
+            f"{geometry.describe(geometry.dilation)}) reaches past the padded input "
+            f"({geometry.describe(padded)}): PyTorch rejects a kernel larger than the "
+            "padded input. Use a smaller kernel or dilation, or more padding.",
             loc=("body", "kernel_size"),
         )
     nonzeros = count_nonzeros(geometry)

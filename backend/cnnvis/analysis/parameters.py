@@ -21,6 +21,17 @@ from torch import nn
 from cnnvis.nets.layers import INPUT_SHAPE, LayerInfo
 
 
+EXPLANATION = (
+    "Locality: each output unit of a convolution sees only its k × k window of "
+    "every input channel, so it has k·k·C_in weights where a fully connected unit "
+    "has H_in·W_in·C_in (locality_factor compares a fully connected layer with a "
+    "locally connected one). Weight sharing: one kernel per output channel serves "
+    "all H_out·W_out positions, where a locally connected layer has weights of its "
+    "own at every position (sharing_factor compares the two). Both counts include "
+    "one bias per unit or per channel."
+)
+
+
 @dataclass(frozen=True)
 class ParameterComparison:
     name: str

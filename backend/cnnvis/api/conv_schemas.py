@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cnnvis.api.schemas import DigitInput, TypedArray
 
@@ -10,8 +10,23 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 Size = Annotated[int, Field(ge=1, le=64)]
 Kernel = Annotated[int, Field(ge=1, le=11)]
 Step = Annotated[int, Field(ge=1, le=8)]
-Pad = Annotated[int, Field(ge=0, le=16)]
+Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
 MAX_VALUES = 64 * 64 * 8
+# Fields that describe a custom convolution; a trained layer has its own.
+CUSTOM_FIELDS = (
+    "dims",
+    "in_channels",
+    "out_channels",
+    "input_size",
+    "kernel_size",
+    "stride",
+    "padding",
+    "dilation",
+    "kernel",
+    "kernel_seed",
+    "x",
+    "x_seed",
+)
 
 
 class LayerSource(DigitInput):
@@ -56,12 +71,10 @@ class ConvMatrixRequest(BaseModel):
         default=[3], min_length=1, max_length=2, description="[k] or [kH, kW]."
     )
     stride: list[Step] = Field(default=[1], min_length=1, max_length=2)
-    padding: (
-        Annotated[list[Pad], Field(min_length=1, max_length=2)]
-        | Literal["same", "valid"]
-    ) = Field(
+    padding: list[int] | str = Field(
         default=[0],
-        description="Zeros added on each side: [p] or [pH, pW], 'same' or 'valid'.",
+        description="Zeros added on each side: [p] or [pH, pW] (0..16), 'same' or "
+        "'valid'.",
     )
     dilation: list[Step] = Field(default=[1], min_length=1, max_length=2)
     kernel: list[FiniteFloat] | None = Field(
@@ -70,21 +83,23 @@ class ConvMatrixRequest(BaseModel):
         description="Weights in (out, in, kH, kW) C order; 1, 2, 3, … when omitted "
         "and no kernel_seed is given.",
     )
-    kernel_seed: int | None = Field(default=None, description="Seed of random weights.")
+    kernel_seed: Seed | None = Field(
+        default=None, description="Seed of random weights."
+    )
     x: list[FiniteFloat] | None = Field(
         default=None,
         max_length=MAX_VALUES,
         description="Input in (channel, row, column) C order; ones when omitted and "
         "no x_seed is given.",
     )
-    x_seed: int | None = None
+    x_seed: Seed | None = None
     g: list[FiniteFloat] | None = Field(
         default=None,
         max_length=MAX_VALUES,
         description="Upstream gradient ∂l/∂y in the output's C order; ones when "
         "omitted and no g_seed is given.",
     )
-    g_seed: int | None = None
+    g_seed: Seed | None = None
     layer: LayerSource | None = Field(
         default=None,
         description="Use a trained conv layer instead of the custom fields.",
@@ -92,6 +107,32 @@ class ConvMatrixRequest(BaseModel):
     include_matrix: bool = Field(
         default=True, description="Send W's entries (up to 500,000 non-zeros)."
     )
+
+    @field_validator("padding")
+    @classmethod
+    def check_padding(cls, padding: list[int] | str) -> list[int] | str:
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(
+                    f"padding {padding!r} is not valid; use [p], [pH, pW], 'same' or 'valid'"
+                )
+            return padding
+        if not 1 <= len(padding) <= 2 or not all(0 <= p <= 16 for p in padding):
+            raise ValueError(
+                f"padding {padding} is not valid; use one or two whole numbers in 0..16, "
+                "'same' or 'valid'"
+            )
+        return padding
+
+    @model_validator(mode="after")
+    def check_layer_alone(self) -> Self:
+        custom = [name for name in CUSTOM_FIELDS if name in self.model_fields_set]
+        if self.layer is not None and custom:
+            raise ValueError(
+                f"{', '.join(custom)} describe a custom convolution and cannot be "
+                "combined with layer, which takes its shapes and input from the model"
+            )
+        return self
 
 
 class ConvMatrixOut(BaseModel):

@@ -161,7 +161,9 @@ class LayerActivation(LayerInfoOut):
     values: TypedArray
     activation: TypedArray | None = Field(
         default=None,
-        description="Conv and linear layers: the output of the nonlinearity after them.",
+        description="Conv and linear layers: the output of the first nonlinearity "
+        "after them (activation_layer). In resnet and plain that includes the "
+        "BatchNorm between, and for a block's conv2 and shortcut the skip sum too.",
     )
     activation_layer: str | None = None
     source_conv: str | None = Field(

@@ -30,7 +30,7 @@ from cnnvis.api.routes.layers import ERRORS
 from cnnvis.api.schemas import TypedArray
 from cnnvis.config import Settings
 from cnnvis.encoding import encode_indices, encode_tensor
-from cnnvis.errors import NotAFilterLayerError, NotFoundError
+from cnnvis.errors import CnnvisError, NotAFilterLayerError, NotFoundError
 from cnnvis.inference import require_model
 from cnnvis.nets.registry import ServedModel
 
@@ -97,6 +97,7 @@ def custom_problem(request: ConvMatrixRequest) -> ConvProblem:
         padding = _pair(request.padding, dims, "padding")
     pads = resolve_padding(padding, kernel_size, dilation, stride)
     if dims == 1:
+        # _pair gives 1-D values a height of 1, which for padding is no padding.
         pads = (0, 0, pads[2], pads[3])
     geometry = ConvGeometry(
         request.in_channels,
@@ -106,6 +107,7 @@ def custom_problem(request: ConvMatrixRequest) -> ConvProblem:
         stride,
         dilation,
         pads,
+        one_d=dims == 1,
     )
     weight_shape = (request.out_channels, request.in_channels, *kernel_size)
     count = int(torch.Size(weight_shape).numel())
@@ -136,10 +138,15 @@ def _find_conv(served: ServedModel, name: str) -> nn.Conv2d:
     convs = [info.name for info in served.layers if info.kind == "conv"]
     if name not in convs:
         kind = next((i.kind for i in served.layers if i.name == name), None)
-        error = NotFoundError if kind is None else NotAFilterLayerError
-        raise error(
-            f"layer {name!r} of model {served.id!r} is not a conv layer. "
-            f"Conv layers: {', '.join(convs)}",
+        if kind is None:
+            raise NotFoundError(
+                f"layer {name!r} not found in model {served.id!r}. "
+                f"Conv layers: {', '.join(convs)}",
+                loc=(*LAYER_LOC, "layer"),
+            )
+        raise NotAFilterLayerError(
+            f"layer {name!r} of model {served.id!r} is a {kind} layer, not a conv "
+            f"layer. Conv layers: {', '.join(convs)}",
             loc=(*LAYER_LOC, "layer"),
         )
     conv = served.model.get_submodule(name)
@@ -156,7 +163,12 @@ def layer_problem(
     in_slice = _channel(source.in_channel, conv.in_channels, "in_channel")
 
     if source.image is not None or source.png is not None:
-        image = prepare_input(source, settings).image
+        try:
+            image = prepare_input(source, settings).image
+        except CnnvisError as error:
+            # The digit sits inside `layer`, so its fields' paths do too.
+            error.loc = [*LAYER_LOC, *error.loc[1:]]
+            raise
         x = layer_input(served.model, served.layers, source.layer, image)
         input_note = "its input for the request's digit"
     else:

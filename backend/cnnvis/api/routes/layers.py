@@ -125,5 +125,5 @@ def read_parameters(model_id: str, models: ModelsDep) -> ParameterResponse:
         model=served.id,
         rows=[ParameterRow(**asdict(row)) for row in rows],
         reference=ParameterRow(**asdict(parameters.reference_example())),
-        explanation=" ".join((parameters.__doc__ or "").split()),
+        explanation=parameters.EXPLANATION,
     )
