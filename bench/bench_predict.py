@@ -14,64 +14,17 @@ import argparse
 import asyncio
 import os
 import platform
-import socket
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import torch
+from common import free_port, percentile, start_server, stop_server, write_section
+
 from cnnvis.config import Settings
 from cnnvis.data import load_default_split
 from cnnvis.nets import MODEL_IDS
 from cnnvis.nets.registry import load_model
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-REPORT = REPO_ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- predict:begin -->", "<!-- predict:end -->"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def start_server(port: int) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "cnnvis.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    server = subprocess.Popen(command, cwd=REPO_ROOT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if (
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code
-                == 200
-            ):
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("server did not become ready within 60 s")
 
 
 async def run_clients(
@@ -146,8 +99,7 @@ def main() -> None:
             run_clients(url, body, args.requests * 3, args.concurrent)
         )
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_server(server)
 
     rows = [
         ("in-process forward, 3 models (floor)", floor_ms, None, None),
@@ -165,7 +117,6 @@ def main() -> None:
         ),
     ]
     lines = [
-        BEGIN,
         "## `POST /api/v1/predict`, 28×28 `image`, all three models",
         "",
         f"Measured by `bench/bench_predict.py` on {time.strftime('%Y-%m-%d')}: "
@@ -184,16 +135,8 @@ def main() -> None:
         lines.append(
             f"| {name} | {p50:.2f} | {p99_text} | {rps_text} | {p50 / floor_ms:.1f}× |"
         )
-    lines.append(END)
-    section = "\n".join(lines)
-
-    text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n\n"
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    REPORT.write_text(text)
-    print(section)
+    write_section("predict", lines)
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":
