@@ -40,6 +40,8 @@ def start_server(port: int, workers: int = 1) -> subprocess.Popen[bytes]:
         str(workers),
         "--log-level",
         "warning",
+        "--timeout-worker-healthcheck",
+        "60",
     ]
     server = subprocess.Popen(command, cwd=REPO_ROOT)
     deadline = time.monotonic() + 90

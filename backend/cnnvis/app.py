@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 import plotly
 import torch
 from fastapi import FastAPI, Request
@@ -138,6 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         torch.set_num_threads(settings.torch_threads)
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = settings.request_threads
         app.state.models = load_all(settings.models_dir)
         app.state.train_digits, app.state.samples = load_default_split(
             settings.data_dir
@@ -145,10 +148,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.flow_worker = FlowWorker(settings.data_dir, settings.torch_threads)
         app.state.ready = True
         logger.info(
-            "ready models=%s samples=%d torch_threads=%d",
+            "ready models=%s samples=%d torch_threads=%d request_threads=%d",
             ",".join(app.state.models),
             len(app.state.samples),
             settings.torch_threads,
+            settings.request_threads,
         )
         yield
         app.state.ready = False

@@ -13,6 +13,8 @@ from cnnvis.config import get_settings
 from cnnvis.errors import DataUnavailableError, ModelLoadError
 from cnnvis.nets import MODEL_IDS
 
+WORKER_HEALTHCHECK_S = 60
+
 
 def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser(
@@ -238,6 +240,9 @@ def run_serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level=args.log_level,
         server_header=False,
+        # uvicorn kills a worker that misses a 5 s health ping; a ping thread
+        # waiting for the GIL under full load can miss it without being hung.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
 
 

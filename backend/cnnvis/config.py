@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         description="torch intra-op threads per server process; requests run in "
         "parallel on the thread pool, so one thread each avoids oversubscription.",
     )
+    request_threads: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Requests computed at once per process (the thread pool of the "
+        "def handlers); more wait. Few threads keep GIL contention and memory low.",
+    )
     slow_request_ms: float = Field(
         default=500.0, gt=0, description="Requests slower than this are logged."
     )
