@@ -20,7 +20,6 @@ from torch import nn
 
 from cnnvis.nets.layers import INPUT_SHAPE, LayerInfo
 
-
 EXPLANATION = (
     "Locality: each output unit of a convolution sees only its k × k window of "
     "every input channel, so it has k·k·C_in weights where a fully connected unit "

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 import torch
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from torch import Tensor, nn
 
 from cnnvis.analysis.activations import layer_input
@@ -26,6 +26,7 @@ from cnnvis.api.conv_schemas import (
 )
 from cnnvis.api.deps import ModelsDep, SettingsDep
 from cnnvis.api.inputs import prepare_input
+from cnnvis.api.responses import json_response
 from cnnvis.api.routes.layers import ERRORS
 from cnnvis.api.schemas import TypedArray
 from cnnvis.config import Settings
@@ -288,10 +289,10 @@ def build_response(
     )
 
 
-@router.post("/conv-matrix", responses=ERRORS)
+@router.post("/conv-matrix", responses=ERRORS, response_model=ConvMatrixResponse)
 def compute_conv_matrix(
     request: ConvMatrixRequest, models: ModelsDep, settings: SettingsDep
-) -> ConvMatrixResponse:
+) -> Response:
     """Write a convolution as a sparse matrix and check it, and its transpose, against PyTorch."""
     if request.layer is not None:
         problem = layer_problem(request.layer, models, settings)
@@ -301,4 +302,4 @@ def compute_conv_matrix(
     out_shape = (problem.geometry.out_channels, *problem.geometry.out_size)
     g = _values(request.g, request.g_seed, out_shape, "g", torch.ones(out_shape))
     report = analyse(problem.weight, problem.geometry, problem.x, g)
-    return build_response(problem, report, request.include_matrix)
+    return json_response(build_response(problem, report, request.include_matrix))

@@ -2,7 +2,7 @@ from dataclasses import asdict
 from typing import Annotated
 
 import torch
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from torch import Tensor
 
 from cnnvis.analysis import parameters
@@ -14,6 +14,7 @@ from cnnvis.analysis.activations import (
 from cnnvis.analysis.filters import read_layer_weights
 from cnnvis.api.deps import ModelsDep, SettingsDep
 from cnnvis.api.inputs import prepare_input
+from cnnvis.api.responses import json_response
 from cnnvis.api.schemas import (
     ActivationRequest,
     ActivationResponse,
@@ -59,10 +60,10 @@ def _layer_activation(entry: LayerValues, encoding: Encoding) -> LayerActivation
     )
 
 
-@router.post("/activations", responses=ERRORS)
+@router.post("/activations", responses=ERRORS, response_model=ActivationResponse)
 def compute_layer_activations(
     request: ActivationRequest, models: ModelsDep, settings: SettingsDep
-) -> ActivationResponse:
+) -> Response:
     """Return the values of every layer (or of the chosen layers) for one digit."""
     served = require_model(models, request.model, loc=("body", "model"))
     if request.layers is not None:
@@ -72,21 +73,27 @@ def compute_layer_activations(
     wanted = set(request.layers or [entry.info.name for entry in entries])
     logits = next(e.values for e in entries if e.info.name == served.model.logits_layer)
     probabilities = torch.softmax(logits.double(), dim=0)
-    return ActivationResponse(
-        model=served.id,
-        encoding=request.encoding,
-        input=prepared.image.tolist(),
-        prediction=int(probabilities.argmax()),
-        probabilities=probabilities.tolist(),
-        layers=[
-            _layer_activation(e, request.encoding)
-            for e in entries
-            if e.info.name in wanted
-        ],
+    return json_response(
+        ActivationResponse(
+            model=served.id,
+            encoding=request.encoding,
+            input=prepared.image.tolist(),
+            prediction=int(probabilities.argmax()),
+            probabilities=probabilities.tolist(),
+            layers=[
+                _layer_activation(e, request.encoding)
+                for e in entries
+                if e.info.name in wanted
+            ],
+        )
     )
 
 
-@router.get("/models/{model_id}/layers/{layer}/filters", responses=ERRORS)
+@router.get(
+    "/models/{model_id}/layers/{layer}/filters",
+    responses=ERRORS,
+    response_model=FilterResponse,
+)
 def read_filters(
     model_id: str,
     layer: str,
@@ -95,24 +102,26 @@ def read_filters(
     matrix: Annotated[
         bool, Query(description="Linear layers: also send the weight matrix.")
     ] = False,
-) -> FilterResponse:
+) -> Response:
     """Return the weights, bias and per-filter norms of a conv or linear layer."""
     served = require_model(models, model_id, loc=("path", "model_id"))
     weights = read_layer_weights(served.model, served.layers, layer, served.id)
     send_weight = weights.kind == "conv" or matrix
-    return FilterResponse(
-        model=served.id,
-        layer=layer,
-        kind="conv" if weights.kind == "conv" else "linear",
-        weight_shape=list(weights.weight.shape),
-        weight=_encode(weights.weight, encoding) if send_weight else None,
-        bias=_encode(weights.bias, encoding),
-        norms=weights.norms.tolist(),
-        stride=None if weights.stride is None else list(weights.stride),
-        padding=weights.padding
-        if isinstance(weights.padding, str | None)
-        else list(weights.padding),
-        dilation=None if weights.dilation is None else list(weights.dilation),
+    return json_response(
+        FilterResponse(
+            model=served.id,
+            layer=layer,
+            kind="conv" if weights.kind == "conv" else "linear",
+            weight_shape=list(weights.weight.shape),
+            weight=_encode(weights.weight, encoding) if send_weight else None,
+            bias=_encode(weights.bias, encoding),
+            norms=weights.norms.tolist(),
+            stride=None if weights.stride is None else list(weights.stride),
+            padding=weights.padding
+            if isinstance(weights.padding, str | None)
+            else list(weights.padding),
+            dilation=None if weights.dilation is None else list(weights.dilation),
+        )
     )
 
 
