@@ -71,7 +71,7 @@ def _mount_docs(app: FastAPI, settings: Settings) -> None:
 
 
 def _add_api_fallback(app: FastAPI) -> None:
-    """Answer unknown /api paths with 404 or 405 instead of the static page's 404."""
+    """Return 404 or 405 for unknown /api paths instead of the static page's 404."""
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
     @app.api_route(FALLBACK_PATH, methods=methods, include_in_schema=False)

@@ -240,8 +240,9 @@ def run_serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level=args.log_level,
         server_header=False,
-        # uvicorn kills a worker that misses a 5 s health ping; a ping thread
-        # waiting for the GIL under full load can miss it without being hung.
+        # uvicorn kills a worker that misses its health ping (5 s by default).
+        # Under full load the ping thread can wait that long for the GIL, so a
+        # busy worker would be killed although it is not hung.
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
 

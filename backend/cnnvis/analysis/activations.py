@@ -13,7 +13,7 @@ from torch import Tensor
 from cnnvis.errors import NotFoundError
 from cnnvis.nets.layers import LayerInfo, LayerwiseNet
 
-# What a layer's output is, by kind: the pre-activation z = W * a + b of a conv or
+# Meaning of a layer's output, by kind: the pre-activation z = W * a + b of a conv or
 # linear layer, the post-activation a = f(z) of a nonlinearity, or a plain output.
 STAGES = {
     "conv": "pre-activation",

@@ -3,7 +3,7 @@
 An experiment spends much of its time in Python (building autograd graphs of up
 to 120 layers), holding the GIL; in the server's own process that stalls every
 other request. In a process of its own it takes one core and never the GIL of
-the process that answers /predict.
+the process that serves /predict.
 """
 
 import logging

@@ -142,6 +142,6 @@ async def _run_cancellable(
 
 
 class ClientGoneError(CnnvisError):
-    # 499 is nginx's "client closed request"; nobody reads it, the log does.
+    # 499 is nginx's "client closed request". The client is gone, so only the log records it.
     status_code = 499
     error_type = "client_closed_request"
