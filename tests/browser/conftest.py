@@ -6,12 +6,6 @@ origin. Playwright drives /usr/bin/chromium; `playwright install` is never
 needed.
 """
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +21,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import running_server
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -36,86 +31,24 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
 ]
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-# Loading three models and the held-out digits takes a few seconds; the limit
-# leaves room for a slow CI machine.
-STARTUP_TIMEOUT_S = 120.0
-SHUTDOWN_TIMEOUT_S = 10.0
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _health_status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            status: int = response.status
-            return status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return None
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=SHUTDOWN_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=SHUTDOWN_TIMEOUT_S)
 
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start `uvicorn cnnvis.app:create_app` and return its base URL."""
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
     log_path = tmp_path_factory.mktemp("server") / "uvicorn.log"
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "cnnvis.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while _health_status(f"{base_url}/healthz") != 200:
-            if process.poll() is not None:
-                pytest.fail(
-                    f"uvicorn exited with code {process.returncode} before "
-                    f"/healthz returned 200. Its output:\n{log_path.read_text()}"
-                )
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"/healthz did not return 200 within {STARTUP_TIMEOUT_S} s. "
-                    f"Server output:\n{log_path.read_text()}"
-                )
-            time.sleep(0.2)
-        yield base_url
-    finally:
-        _stop(process)
+    with running_server(log_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Launch Debian's chromium headless through Playwright."""
     if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} is missing; install Debian's chromium package")
+        pytest.fail(
+            f"{CHROMIUM} is missing; install Debian's chromium package "
+            "(apt-get install -y chromium), as scripts/test does when run as root"
+        )
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS

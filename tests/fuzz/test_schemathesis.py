@@ -7,9 +7,6 @@ experiments stay fast; larger ones get the documented 422.
 """
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from tests.api.conftest import REPO_ROOT, _free_port, _is_healthy, _stop
+from tests.servers import running_server
 
 # 12 operations × 100 examples gives more than 1,000 cases in CI's run;
 # CNNVIS_FUZZ_EXAMPLES raises it for a longer local run.
@@ -27,33 +24,10 @@ EXAMPLES = int(os.environ.get("CNNVIS_FUZZ_EXAMPLES", "100"))
 
 
 @pytest.fixture(scope="session")
-def fuzz_server() -> Iterator[str]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    environment = {**os.environ, "CNNVIS_FLOW_BUDGET": "8"}
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "cnnvis.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    process = subprocess.Popen(command, cwd=REPO_ROOT, env=environment)
-    try:
-        deadline = time.monotonic() + 120
-        while not _is_healthy(f"{url}/healthz"):
-            assert process.poll() is None, "the fuzz server exited during start-up"
-            assert time.monotonic() < deadline, "the fuzz server did not start in 120 s"
-            time.sleep(0.3)
+def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log_path = tmp_path_factory.mktemp("fuzz") / "server.log"
+    with running_server(log_path, env={"CNNVIS_FLOW_BUDGET": "8"}) as url:
         yield url
-    finally:
-        _stop(process)
 
 
 @pytest.fixture(scope="session")

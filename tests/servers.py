@@ -1,0 +1,96 @@
+"""A real uvicorn server for the tests, on a free loopback port."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# Loading three models and the held-out digits took about 5 s on a 2-core
+# machine; the limit leaves room for a loaded CI machine.
+STARTUP_TIMEOUT_S = 120.0
+SHUTDOWN_TIMEOUT_S = 15.0
+
+
+class ServerStartError(RuntimeError):
+    """uvicorn exited or did not become healthy; the message has its output."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def health_status(url: str) -> int | None:
+    """The status of GET url, or None if nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            status: int = response.status
+            return status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def stop(process: "subprocess.Popen[bytes]") -> None:
+    """Stop the server by its PID: SIGTERM, then SIGKILL if it does not exit."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=SHUTDOWN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=SHUTDOWN_TIMEOUT_S)
+
+
+@contextmanager
+def running_server(log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `uvicorn cnnvis.app:create_app` until the block ends; yield its URL."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "cnnvis.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while health_status(f"{base_url}/healthz") != 200:
+            if process.poll() is not None:
+                raise ServerStartError(
+                    f"uvicorn exited with code {process.returncode} before /healthz "
+                    f"returned 200. Its output:\n{log_path.read_text()}"
+                )
+            if time.monotonic() > deadline:
+                raise ServerStartError(
+                    f"/healthz did not return 200 within {STARTUP_TIMEOUT_S} s. "
+                    f"Its output:\n{log_path.read_text()}"
+                )
+            time.sleep(0.2)
+        yield base_url
+    finally:
+        stop(process)
