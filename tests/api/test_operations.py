@@ -1,0 +1,97 @@
+"""Start-up faults, CORS settings and security headers of the real app."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cnnvis.app import create_app
+from cnnvis.config import Settings
+from tests.servers import REPO_ROOT, free_port
+
+ORIGIN = "http://classroom.example"
+
+
+def serve_once(models_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Run `cnnvis serve` on a free port; it must exit by itself on a bad model."""
+    command = [sys.executable, "-m", "cnnvis", "serve", "--port", str(free_port())]
+    return subprocess.run(
+        command,
+        cwd=REPO_ROOT,
+        env={"CNNVIS_MODELS_DIR": str(models_dir), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def models_copy(tmp_path: Path, settings: Settings) -> Path:
+    target = tmp_path / "models"
+    shutil.copytree(settings.models_dir, target)
+    return target
+
+
+def test_tampered_weights_stop_startup(models_copy: Path) -> None:
+    weights = models_copy / "resnet.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+
+    result = serve_once(models_copy)
+
+    assert result.returncode != 0
+    assert "resnet.safetensors" in result.stderr
+    assert "sha256" in result.stderr
+    assert "cnnvis train" in result.stderr
+
+
+def test_missing_weights_stop_startup(models_copy: Path) -> None:
+    (models_copy / "plain.safetensors").unlink()
+
+    result = serve_once(models_copy)
+
+    assert result.returncode != 0
+    assert "plain.safetensors is missing" in result.stderr
+
+
+def test_cors_closed_by_default(client: TestClient) -> None:
+    response = client.options(
+        "/api/v1/predict",
+        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"},
+    )
+
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_cors_opens_for_configured_origin(settings: Settings) -> None:
+    configured = settings.model_copy(update={"cors_origins": [ORIGIN]})
+
+    with TestClient(create_app(configured)) as client:
+        allowed = client.options(
+            "/api/v1/predict",
+            headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"},
+        )
+        other = client.options(
+            "/api/v1/predict",
+            headers={
+                "Origin": "http://elsewhere.example",
+                "Access-Control-Request-Method": "POST",
+            },
+        )
+
+    assert allowed.headers.get("access-control-allow-origin") == ORIGIN
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_security_headers_present(client: TestClient) -> None:
+    response = client.get("/healthz")
+
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "server" not in response.headers
