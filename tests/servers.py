@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -94,3 +95,15 @@ def running_server(log_path: Path, env: dict[str, str] | None = None) -> Iterato
         yield base_url
     finally:
         stop(process)
+
+
+def screenshot_path(name: str) -> Path:
+    """Where a browser test saves its screenshot.
+
+    Set CNNVIS_SCREENSHOT_DIR=docs to refresh the README's images; by default
+    they go to a temporary folder, so a test run leaves the checkout unchanged.
+    """
+    default = Path(tempfile.gettempdir()) / "cnnvis-screenshots"
+    folder = Path(os.environ.get("CNNVIS_SCREENSHOT_DIR", default))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name

@@ -7,17 +7,17 @@ after drawing, so row 0 on top shows as range[0] > range[1].
 """
 
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PageLog
+from tests.servers import screenshot_path
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "conv-matrix.png"
+SCREENSHOT = screenshot_path("conv-matrix.png")
 MATRIX = '[data-testid="conv-matrix"]'
 TRANSPOSE = '[data-testid="conv-transpose"]'
 # Long enough for a request and a 576 × 784 render on a loaded CI machine.

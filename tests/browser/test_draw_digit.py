@@ -9,7 +9,6 @@ import json
 import math
 import re
 import urllib.request
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -17,11 +16,12 @@ import pytest
 from playwright.sync_api import Locator, Page, Response, expect
 
 from tests.browser.conftest import PageLog
+from tests.servers import screenshot_path
 
 pytestmark = pytest.mark.browser
 
 MODEL_IDS = ("cnn", "resnet", "plain")
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
+SCREENSHOT = screenshot_path("screenshot.png")
 # Long enough for a prediction round trip on a loaded CI machine.
 PREDICTION_TIMEOUT_MS = 15_000
 ANY_DIGIT = re.compile(r"^[0-9]$")

@@ -6,17 +6,17 @@ what the views show from the DOM and the Plotly divs.
 """
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import PageLog
 from tests.browser.test_draw_digit import DIGIT_STROKES, draw, open_app
+from tests.servers import screenshot_path
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "feature-maps.png"
+SCREENSHOT = screenshot_path("feature-maps.png")
 # Long enough for an activations round trip on a loaded CI machine.
 TIMEOUT_MS = 15_000
 FEATURE_MAP = '[data-testid="feature-map"]'

@@ -8,17 +8,17 @@ the page received.
 
 import math
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, Response, expect
 
 from tests.browser.conftest import PageLog
+from tests.servers import screenshot_path
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "gradient-flow.png"
+SCREENSHOT = screenshot_path("gradient-flow.png")
 # A run of 60 blocks with 10 steps took about 5 s on a 2-core CPU machine, so
 # the limit leaves room for a loaded CI machine.
 FLOW_TIMEOUT_MS = 60_000
