@@ -2,8 +2,11 @@
 
 import copy
 import hashlib
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 import torch
 import torch.nn.functional as F
@@ -265,3 +268,21 @@ def test_model_card_served(client: TestClient, settings: Settings) -> None:
     assert len(card["history"]) == card["training"]["epochs"]
     assert "layer1.0.conv1" in card["history"][0]["grad_norms"]
     assert client.get("/api/v1/models/vgg/card").status_code == 404
+
+
+def test_gradient_flow_cancel_only_own_run(server_url: str) -> None:
+    """A client that gives up stops its own run, never another client's."""
+    kept_body = {"blocks": 30, "steps": 5, "width": 8, "seed": 9201}
+    dropped_body = {"blocks": 30, "steps": 5, "width": 8, "seed": 9202}
+    url = f"{server_url}/api/v1/gradient-flow"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        kept = pool.submit(httpx.post, url, json=kept_body, timeout=120)
+        time.sleep(0.5)
+        dropped = pool.submit(httpx.post, url, json=dropped_body, timeout=1.0)
+        with pytest.raises(httpx.TimeoutException):
+            dropped.result()
+        response = kept.result()
+
+    assert response.status_code == 200, response.text
+    assert response.json()["config"]["seed"] == 9201

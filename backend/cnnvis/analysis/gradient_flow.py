@@ -10,11 +10,10 @@ initialisation and after `steps` Adam steps, and the training loss per step.
 """
 
 import math
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import torch
 import torch.nn.functional as F
@@ -25,6 +24,12 @@ LOSS = (
     "mean cross-entropy over the batch: the first batch_size training digits for "
     "the gradient norms, seeded random batches for the training steps"
 )
+
+
+class CancelFlag(Protocol):
+    """Anything with is_set(), such as threading.Event."""
+
+    def is_set(self) -> bool: ...
 
 
 class Cancelled(Exception):
@@ -148,7 +153,7 @@ def train_steps(
     train_images: Tensor,
     train_labels: Tensor,
     config: FlowConfig,
-    cancel: threading.Event | None,
+    cancel: CancelFlag | None,
 ) -> list[float | None]:
     """Run Adam on seeded random batches; return each step's training loss."""
     optimizer = torch.optim.Adam(net.parameters(), lr=config.lr)
@@ -175,7 +180,7 @@ def run_experiment(
     config: FlowConfig,
     train_images: Tensor,
     train_labels: Tensor,
-    cancel: threading.Event | None = None,
+    cancel: CancelFlag | None = None,
 ) -> dict[str, Any]:
     """Measure both networks at initialisation and after `config.steps` steps.
 
@@ -183,6 +188,8 @@ def run_experiment(
     mode as during training, so BatchNorm uses the batch's own statistics.
     Training draws seeded random batches from the whole training split.
     """
+    if cancel is not None and cancel.is_set():
+        raise Cancelled  # cancelled while it waited for its turn
     started = time.perf_counter()
     images = train_images[: config.batch_size]
     labels = train_labels[: config.batch_size]

@@ -6,6 +6,7 @@ other request. In a process of its own it takes one core and never the GIL of
 the process that serves /predict.
 """
 
+import itertools
 import logging
 import multiprocessing
 import threading
@@ -21,10 +22,14 @@ from cnnvis.errors import CnnvisError
 
 logger = logging.getLogger(__name__)
 
+# Slots of the shared array that marks cancelled runs: run r is cancelled when
+# slot r % CANCEL_SLOTS holds r, so marks survive until 64 newer runs start.
+CANCEL_SLOTS = 64
+
 # Set in the worker process by _start_worker.
 _train_images: torch.Tensor | None = None
 _train_labels: torch.Tensor | None = None
-_cancel: Any = None
+_cancelled: Any = None
 
 
 class WorkerFailedError(CnnvisError):
@@ -32,19 +37,29 @@ class WorkerFailedError(CnnvisError):
     error_type = "worker_failed"
 
 
-def _start_worker(data_dir: str, cancel: Any, threads: int) -> None:
+class _RunCancel:
+    """The cancel flag of one run, read in the worker process between steps."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+
+    def is_set(self) -> bool:
+        return bool(_cancelled[self.run_id % CANCEL_SLOTS] == self.run_id)
+
+
+def _start_worker(data_dir: str, cancelled: Any, threads: int) -> None:
     from cnnvis.data import load_default_split
 
-    global _train_images, _train_labels, _cancel
+    global _train_images, _train_labels, _cancelled
     torch.set_num_threads(threads)
     train, _ = load_default_split(Path(data_dir), fetch=False)
-    _train_images, _train_labels, _cancel = train.images, train.labels, cancel
+    _train_images, _train_labels, _cancelled = train.images, train.labels, cancelled
 
 
-def _run(config: FlowConfig) -> dict[str, Any] | None:
+def _run(config: FlowConfig, run_id: int) -> dict[str, Any] | None:
     assert _train_images is not None and _train_labels is not None, "worker not started"
     try:
-        return run_experiment(config, _train_images, _train_labels, _cancel)
+        return run_experiment(config, _train_images, _train_labels, _RunCancel(run_id))
     except Cancelled:
         return None
 
@@ -55,27 +70,32 @@ class FlowWorker:
     def __init__(self, data_dir: Path, threads: int) -> None:
         self._data_dir = data_dir
         self._threads = threads
-        self._context = multiprocessing.get_context("spawn")
-        self._cancel = self._context.Event()
+        self._run_ids = itertools.count()
+        self._cancelled: Any = None
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._executor is None:
+                context = multiprocessing.get_context("spawn")
+                if self._cancelled is None:
+                    self._cancelled = context.Array("q", [-1] * CANCEL_SLOTS)
                 self._executor = ProcessPoolExecutor(
                     max_workers=1,
-                    mp_context=self._context,
+                    mp_context=context,
                     initializer=_start_worker,
-                    initargs=(str(self._data_dir), self._cancel, self._threads),
+                    initargs=(str(self._data_dir), self._cancelled, self._threads),
                 )
             return self._executor
 
-    def run(self, config: FlowConfig) -> dict[str, Any] | None:
-        """Run an experiment (blocking); None if it was cancelled."""
-        self._cancel.clear()
+    def new_run_id(self) -> int:
+        return next(self._run_ids)
+
+    def run(self, config: FlowConfig, run_id: int) -> dict[str, Any] | None:
+        """Run an experiment (blocking); None if run `run_id` was cancelled."""
         try:
-            return self._pool().submit(_run, config).result()
+            return self._pool().submit(_run, config, run_id).result()
         except BrokenProcessPool as error:
             logger.error("gradient-flow worker died config=%s error=%s", config, error)
             with self._lock:
@@ -86,12 +106,14 @@ class FlowWorker:
                 loc=("body",),
             ) from error
 
-    def cancel(self) -> None:
-        self._cancel.set()
+    def cancel(self, run_id: int) -> None:
+        """Stop run `run_id` at its next step, or before it starts if it waits."""
+        with self._lock:
+            if self._cancelled is not None:
+                self._cancelled[run_id % CANCEL_SLOTS] = run_id
 
     def shutdown(self) -> None:
-        """Stop a running experiment at its next step and end the worker process."""
-        self._cancel.set()
+        """End the worker process, waiting for a running experiment's current step."""
         with self._lock:
             executor, self._executor = self._executor, None
         if executor is not None:

@@ -73,11 +73,11 @@ def compute_gradients(
 
 
 async def _watch_disconnect(
-    request: Request, worker: FlowWorker, done: anyio.Event
+    request: Request, worker: FlowWorker, run_id: int, done: anyio.Event
 ) -> None:
     while not done.is_set():
         if await request.is_disconnected():
-            worker.cancel()
+            worker.cancel(run_id)
             return
         await anyio.sleep(0.2)
 
@@ -125,11 +125,12 @@ async def _run_cancellable(
 ) -> dict[str, Any]:
     """Run the experiment in the worker process; stop it if the client disconnects."""
     done = anyio.Event()
+    run_id = worker.new_run_id()
     async with anyio.create_task_group() as group:
-        group.start_soon(_watch_disconnect, request, worker, done)
+        group.start_soon(_watch_disconnect, request, worker, run_id, done)
         try:
             result = await anyio.to_thread.run_sync(
-                worker.run, config, limiter=_flow_limiter
+                worker.run, config, run_id, limiter=_flow_limiter
             )
         finally:
             done.set()  # ends the watcher
