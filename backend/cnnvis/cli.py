@@ -16,6 +16,20 @@ from cnnvis.nets import MODEL_IDS
 WORKER_HEALTHCHECK_S = 60
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive whole number")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is not in 1..65535")
+    return value
+
+
 def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser(
         "serve",
@@ -29,11 +43,11 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="interface to listen on (default: 127.0.0.1)",
     )
     serve.add_argument(
-        "--port", type=int, default=8000, help="TCP port (default: 8000)"
+        "--port", type=_port, default=8000, help="TCP port (default: 8000)"
     )
     serve.add_argument(
         "--workers",
-        type=int,
+        type=_positive,
         default=1,
         help="server processes, each loading the models once (default: 1)",
     )
@@ -71,13 +85,13 @@ def _add_train(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     train.add_argument(
         "--epochs",
-        type=int,
+        type=_positive,
         default=12,
         help="passes over the training split (default: 12)",
     )
     train.add_argument(
         "--batch-size",
-        type=int,
+        type=_positive,
         default=64,
         help="digits per optimizer step (default: 64)",
     )
@@ -95,13 +109,13 @@ def _add_train(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     train.add_argument(
         "--threads",
-        type=int,
+        type=_positive,
         default=None,
         help="torch CPU threads (default: torch's own choice)",
     )
     train.add_argument(
         "--limit",
-        type=int,
+        type=_positive,
         default=None,
         help="train on this many digits only, for a quick check",
     )

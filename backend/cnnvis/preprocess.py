@@ -35,6 +35,9 @@ INK_THRESHOLD = 0.2
 # side (and fewer than MIN_INK_SPAN_PX) are too small to be a digit.
 MIN_INK_SPAN_FRACTION = 0.04
 MIN_INK_SPAN_PX = 3
+# Marks spanning less than this many stroke widths are a dot or a blob: scaled
+# to 20×20 they would become a filled disc that the models read as a 0.
+MIN_SPAN_OVER_STROKE = 2.5
 FIT_SIZE = 20
 CANVAS_SIZE = 28
 # Stroke width as a share of the bounding box's larger side, measured on the
@@ -262,6 +265,14 @@ def prepare_png(data_url: str, *, max_side: int) -> PreparedDigit:
         raise EmptyDrawingError(
             f"nothing drawn: too little ink (the marks span {_pixels(span)}, a "
             f"digit needs at least {min_span}); draw a larger digit",
+            loc=PNG_LOC,
+        )
+    width = stroke_width(ink)
+    if span < MIN_SPAN_OVER_STROKE * width:
+        raise EmptyDrawingError(
+            f"nothing drawn: the marks are a dot or a blob ({_pixels(span)} across "
+            f"with a {width:.0f}-pixel stroke), not a digit; draw a larger digit or "
+            "use a thinner stroke",
             loc=PNG_LOC,
         )
     ink, width = normalise_stroke(ink, span)

@@ -40,7 +40,7 @@ async def handle_validation_error(request: Request, error: Exception) -> JSONRes
     items = [
         {
             "loc": list(item.get("loc", ())),
-            "msg": item.get("msg", ""),
+            "msg": str(item.get("msg", "")).removeprefix("Value error, "),
             "type": item.get("type", ""),
         }
         for item in error.errors()[:20]
@@ -74,7 +74,7 @@ async def handle_recursion_error(request: Request, error: Exception) -> JSONResp
     return _error(
         422,
         ["body"],
-        "JSON body is nested too deeply; send a 28×28 array or a PNG",
+        "JSON body is nested too deeply; see /docs for the fields",
         "json_invalid",
     )
 
@@ -89,8 +89,8 @@ async def handle_http_error(request: Request, error: Exception) -> JSONResponse:
         # (RecursionError from deeply nested arrays, for one) into this 400.
         status, loc, error_type = 422, ["body"], "json_invalid"
         message = (
-            "the body could not be parsed as JSON: it is malformed or nested too "
-            "deeply; send a 28×28 array or a PNG data URL"
+            "the body could not be parsed as JSON: it is malformed, nested too "
+            "deeply or holds a number too long to read; see /docs for the fields"
         )
     logger.info(
         "rejected request path=%s status=%d reason=%s",

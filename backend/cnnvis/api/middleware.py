@@ -40,7 +40,7 @@ class BodyLimitMiddleware:
     def _too_large(self, size: str) -> dict[str, object]:
         message = (
             f"request body is {size}; the limit is {self.max_bytes} bytes "
-            "(CNNVIS_MAX_BODY_BYTES). Send a smaller image."
+            "(CNNVIS_MAX_BODY_BYTES). Send a smaller body, such as a smaller canvas."
         )
         return {"detail": [{"loc": ["body"], "msg": message, "type": "too_large"}]}
 
