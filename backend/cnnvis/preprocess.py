@@ -37,7 +37,7 @@ MIN_INK_SPAN_FRACTION = 0.04
 MIN_INK_SPAN_PX = 3
 # Marks spanning less than this many stroke widths are a dot or a blob: scaled
 # to 20×20 they would become a filled disc that the models read as a 0.
-MIN_SPAN_OVER_STROKE = 2.5
+MIN_SPAN_OVER_STROKE = 2.0
 FIT_SIZE = 20
 CANVAS_SIZE = 28
 # Stroke width as a share of the bounding box's larger side, measured on the
