@@ -142,9 +142,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.request_threads
         app.state.models = load_all(settings.models_dir)
-        app.state.train_digits, app.state.samples = load_default_split(
-            settings.data_dir
-        )
+        # The held-out digits serve /samples; the experiment's worker process
+        # loads the training digits itself.
+        _, app.state.samples = load_default_split(settings.data_dir)
         app.state.flow_worker = FlowWorker(settings.data_dir, settings.torch_threads)
         app.state.ready = True
         logger.info(

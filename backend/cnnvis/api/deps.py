@@ -25,11 +25,6 @@ def get_samples(request: Request) -> Digits:
     return samples
 
 
-def get_train_digits(request: Request) -> Digits:
-    train: Digits = request.app.state.train_digits
-    return train
-
-
 def get_flow_worker(request: Request) -> FlowWorker:
     worker: FlowWorker = request.app.state.flow_worker
     return worker
@@ -38,5 +33,4 @@ def get_flow_worker(request: Request) -> FlowWorker:
 ModelsDep = Annotated[dict[str, ServedModel], Depends(get_models)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SamplesDep = Annotated[Digits, Depends(get_samples)]
-TrainDigitsDep = Annotated[Digits, Depends(get_train_digits)]
 FlowWorkerDep = Annotated[FlowWorker, Depends(get_flow_worker)]
