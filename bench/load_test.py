@@ -67,7 +67,7 @@ def build_requests(
 
 
 def digest(response: httpx.Response) -> str:
-    """A hash of the answer without timings, which differ between runs."""
+    """A hash of the response body without timings, which differ between runs."""
     body = response.json()
     if isinstance(body, dict):
         body.pop("milliseconds", None)

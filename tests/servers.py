@@ -31,7 +31,7 @@ def free_port() -> int:
 
 
 def health_status(url: str) -> int | None:
-    """The status of GET url, or None if nothing answers."""
+    """The status of GET url, or None if no server responds."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             status: int = response.status

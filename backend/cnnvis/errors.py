@@ -1,4 +1,4 @@
-"""Domain exceptions that the API turns into 4xx answers naming the field."""
+"""Domain exceptions that the API turns into 4xx responses naming the field."""
 
 from collections.abc import Sequence
 
@@ -7,7 +7,7 @@ class CnnvisError(Exception):
     """Base of the errors a client's input can cause.
 
     `loc` is the path of the offending field, as in FastAPI's validation errors,
-    so that every 4xx answer of the API has the same shape.
+    so that every 4xx response of the API has the same shape.
     """
 
     status_code = 422
@@ -43,7 +43,7 @@ class NotFoundError(CnnvisError):
 
 
 class DataUnavailableError(RuntimeError):
-    """The digit data set is missing or corrupt; the message says what to run."""
+    """The digit data set is missing or corrupt; the message names the command to run."""
 
 
 class ModelLoadError(RuntimeError):

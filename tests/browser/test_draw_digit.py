@@ -162,7 +162,7 @@ def test_drawn_digit_is_predicted(page: Page, page_log: PageLog, digit: str) -> 
     assert len(z) == 28, f"input heatmap has {len(z)} rows, expected 28"
     assert max(max(row) for row in z) > 0.5, "input heatmap shows no ink"
     # The first strokes of a digit can be rejected as a dot (422) by the live
-    # prediction, and Chromium logs every 4xx answer; only other errors count.
+    # prediction, and Chromium logs every 4xx response; only other errors count.
     errors = [line for line in page_log.console_errors if "status of 422" not in line]
     assert errors == [], "console errors while drawing"
     assert page_log.page_errors == [], "uncaught exceptions while drawing"

@@ -105,7 +105,7 @@ def compute_activations(
 def _block_parts(
     block: str, outputs: dict[str, Tensor], block_input: Tensor
 ) -> dict[str, Tensor | None]:
-    """The branch, skip and sum of a residual block (skip and sum are None without skips)."""
+    """Return the branch, skip and sum of a block (skip and sum are None without skips)."""
     branch = outputs[f"{block}.bn2"]
     total = outputs.get(f"{block}.add")
     if total is None:

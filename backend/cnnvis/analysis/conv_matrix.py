@@ -46,7 +46,7 @@ class ConvGeometry:
     one_d: bool = False
 
     def describe(self, pair: tuple[int, int]) -> str:
-        """A (height, width) pair as the user wrote it: one number in 1-D."""
+        """Format a (height, width) pair as the user wrote it: one number in 1-D."""
         return str(pair[1]) if self.one_d else f"{pair[0]}×{pair[1]}"
 
     @property

@@ -141,7 +141,7 @@ def measure(net: FlowNet, images: Tensor, labels: Tensor) -> dict[str, Any]:
 
 
 def first_to_last(norms: list[float | None]) -> float | None:
-    """The first layer's gradient norm over the last one's (None if undefined)."""
+    """Return the first layer's gradient norm over the last one's (None if undefined)."""
     first, last = norms[0], norms[-1]
     if first is None or last is None or last == 0:
         return None

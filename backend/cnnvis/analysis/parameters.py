@@ -119,9 +119,8 @@ def compare_model(
         module = model.get_submodule(info.name)
         assert isinstance(module, nn.Conv2d), f"{info.name} is not a Conv2d"
         input_shape = _input_shape(layers, index)
-        assert len(input_shape) == 3 and len(info.shape) == 3, (
-            f"{info.name}: {input_shape} → {info.shape}"
-        )
+        assert len(input_shape) == 3, f"{info.name}: input shape {input_shape}"
+        assert len(info.shape) == 3, f"{info.name}: output shape {info.shape}"
         kernel = (int(module.kernel_size[0]), int(module.kernel_size[1]))
         row = compare_conv(
             info.name,

@@ -1,4 +1,4 @@
-"""Exception handlers: every 4xx answer is {"detail": [{"loc", "msg", "type"}]}."""
+"""Exception handlers: every 4xx response is {"detail": [{"loc", "msg", "type"}]}."""
 
 import logging
 

@@ -23,7 +23,7 @@ from cnnvis.errors import CnnvisError
 logger = logging.getLogger(__name__)
 
 # Slots of the shared array that marks cancelled runs: run r is cancelled when
-# slot r % CANCEL_SLOTS holds r, so marks survive until 64 newer runs start.
+# slot r % CANCEL_SLOTS contains r, so marks survive until 64 newer runs start.
 CANCEL_SLOTS = 64
 
 # Set in the worker process by _start_worker.

@@ -107,7 +107,7 @@ def load_model(model_id: str, models_dir: Path) -> ServedModel:
     num_params = sum(p.numel() for p in model.parameters())
     if num_params != card["num_params"]:
         raise ModelLoadError(
-            f"model card of {model_id} says {card['num_params']} parameters, the network "
+            f"model card of {model_id} lists {card['num_params']} parameters, the network "
             f"has {num_params}. {TRAIN_HINT}"
         )
     return ServedModel(

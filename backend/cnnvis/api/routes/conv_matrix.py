@@ -71,7 +71,7 @@ def _values(
     field: str,
     default: Tensor,
 ) -> Tensor:
-    """The given values, else seeded normal values, else the default, in `shape`."""
+    """Return the given values, else seeded normal values, else the default, in `shape`."""
     count = int(torch.Size(shape).numel())
     if given is not None:
         if len(given) != count:
