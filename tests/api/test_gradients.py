@@ -150,6 +150,9 @@ def test_gradients_frozen_layer_null(settings: Settings) -> None:
         ({"model": "vgg"}, 404, ["body", "model"]),
         ({"model": "cnn", "target": 10}, 422, ["body", "target"]),
         ({"model": "cnn", "target": -1}, 422, ["body", "target"]),
+        ({"model": "cnn", "target": "3"}, 422, ["body", "target"]),
+        ({"model": "cnn", "target": 3.0}, 422, ["body", "target"]),
+        ({"model": "cnn", "target": True}, 422, ["body", "target"]),
     ],
 )
 def test_gradients_bad_input(
@@ -241,6 +244,9 @@ def test_gradient_flow_cached(client: TestClient) -> None:
         ({"init": "orthogonal"}, ["body", "init"]),
         ({"blocks": 50, "steps": 200}, ["body"]),
         ({"depth": 3}, ["body", "depth"]),
+        ({"blocks": "25"}, ["body", "blocks"]),
+        ({"batchnorm": "true"}, ["body", "batchnorm"]),
+        ({"lr": "0.001"}, ["body", "lr"]),
     ],
 )
 def test_gradient_flow_bad_options(

@@ -47,7 +47,7 @@ class GradientResponse(BaseModel):
 class GradientFlowRequest(BaseModel):
     """Options of the plain-versus-residual experiment; the cost is bounded (see `budget`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     blocks: int = Field(
         default=25, ge=1, le=60, description="Residual blocks (2 convs each)."

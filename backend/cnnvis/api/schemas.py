@@ -45,7 +45,9 @@ class ModelList(BaseModel):
 class DigitInput(BaseModel):
     """One digit: exactly one of `image` and `png`."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Strict: "0.5", true or 3.0 where a number or a whole number belongs is
+    # a client's mistake to report, not a value to guess.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     image: (
         Annotated[list[Row], Field(min_length=CANVAS_SIZE, max_length=CANVAS_SIZE)]
