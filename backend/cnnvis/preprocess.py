@@ -13,6 +13,7 @@ import binascii
 import io
 import logging
 import math
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,18 @@ CANVAS_SIZE = 28
 # median.
 STROKE_RATIO_TARGET = 0.144
 STROKE_RATIO_BAND = (0.09, 0.24)
+# Samples per pixel of each PNG colour type.
+PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+# Adam7 passes: first column, first row, column step, row step.
+ADAM7_PASSES = (
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,7 @@ def decode_data_url(data_url: str, *, max_side: int) -> Image.Image:
             f"png declares an empty {width}×{height} image", loc=PNG_LOC
         )
 
+    _check_pixel_data(raw, width, height)
     try:
         image = Image.open(io.BytesIO(raw), formats=["PNG"])
         image.load()
@@ -106,6 +120,67 @@ def decode_data_url(data_url: str, *, max_side: int) -> Image.Image:
             loc=PNG_LOC,
         ) from error
     return image
+
+
+def _png_data_size(width: int, height: int, bits_per_pixel: int, adam7: bool) -> int:
+    """Bytes of filtered scanlines that a PNG of this size and format holds."""
+
+    def scanlines(columns: int, rows: int) -> int:
+        if columns == 0 or rows == 0:
+            return 0
+        return rows * (1 + (columns * bits_per_pixel + 7) // 8)
+
+    if not adam7:
+        return scanlines(width, height)
+    return sum(
+        scanlines(
+            max(0, (width - x0 + dx - 1) // dx), max(0, (height - y0 + dy - 1) // dy)
+        )
+        for x0, y0, dx, dy in ADAM7_PASSES
+    )
+
+
+def _check_pixel_data(raw: bytes, width: int, height: int) -> None:
+    """Reject a PNG whose compressed pixels stop short of its declared size.
+
+    Pillow fills the missing rows with zeros when the zlib stream ends early,
+    so a file that declares 1000×1000 pixels but holds one row would decode.
+    Decompression stops one byte past the expected size, so a file that
+    inflates to far more than it declares costs no more than a complete one.
+    """
+    bit_depth, colour_type, interlace = raw[24], raw[25], raw[28]
+    channels = PNG_CHANNELS.get(colour_type)
+    if channels is None:
+        return  # Pillow rejects the unknown colour type with its own message.
+    expected = _png_data_size(width, height, bit_depth * channels, interlace == 1)
+
+    inflater = zlib.decompressobj()
+    received = 0
+    position = 8
+    while position + 8 <= len(raw) and received < expected:
+        length = int.from_bytes(raw[position : position + 4], "big")
+        kind = raw[position + 4 : position + 8]
+        data = raw[position + 8 : position + 8 + length]
+        position += 12 + length
+        if kind == b"IEND":
+            break
+        if kind != b"IDAT":
+            continue
+        try:
+            received += len(inflater.decompress(data, expected - received))
+        except zlib.error as error:
+            raise InvalidImageError(
+                f"png could not be decoded: its compressed pixels are corrupt "
+                f"({error}); send a complete PNG image",
+                loc=PNG_LOC,
+            ) from error
+    if received < expected:
+        raise InvalidImageError(
+            f"png could not be decoded: its pixel data ends after {received:,} of "
+            f"the {expected:,} bytes that a {width}×{height} image needs (the PNG "
+            "data is truncated); send a complete PNG image",
+            loc=PNG_LOC,
+        )
 
 
 def _border(values: np.ndarray) -> np.ndarray:

@@ -51,9 +51,19 @@ def image_data_url(image: Image.Image) -> str:
     return to_data_url(encode_png(image))
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
+def chunk(kind: bytes, data: bytes) -> bytes:
     crc = zlib.crc32(kind + data)
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
+def png_file(header: bytes, compressed: bytes) -> bytes:
+    """Wrap an IHDR payload and compressed scanlines into a PNG file."""
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", compressed)
+        + chunk(b"IEND", b"")
+    )
 
 
 def black_png(width: int, height: int) -> bytes:
@@ -67,12 +77,7 @@ def black_png(width: int, height: int) -> bytes:
     compressor = zlib.compressobj(9)
     parts = [compressor.compress(row) for _ in range(height)]
     parts.append(compressor.flush())
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", b"".join(parts))
-        + _chunk(b"IEND", b"")
-    )
+    return png_file(header, b"".join(parts))
 
 
 def gray_image(values: np.ndarray) -> Image.Image:

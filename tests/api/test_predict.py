@@ -214,6 +214,20 @@ def test_predict_image_string_value(client: TestClient) -> None:
     assert "number" in error["msg"]
 
 
+@pytest.mark.parametrize("value", ["0.5", "1", True, False, None])
+def test_predict_image_value_not_number(client: TestClient, value: object) -> None:
+    """Strings and booleans are rejected, not converted to numbers."""
+    image: list[list[Any]] = vertical_bar()
+    image[2][9] = value
+
+    response = client.post(PREDICT, json={"image": image})
+
+    assert response.status_code == 422, response.text
+    error = single_error(response)
+    assert error["loc"] == ["body", "image", 2, 9]
+    assert "valid number" in error["msg"]
+
+
 @pytest.mark.parametrize(
     ("raw", "shown"),
     [("NaN", "nan"), ("Infinity", "inf"), ("-Infinity", "-inf")],
@@ -308,6 +322,59 @@ def test_predict_png_truncated(client: TestClient, keep: float) -> None:
     assert error["loc"] == ["body", "png"]
     assert error["type"] == "invalid_image"
     assert "PNG" in error["msg"]
+
+
+def adam7_png(pixels: np.ndarray) -> bytes:
+    """Write an 8-bit grayscale PNG with Adam7 interlacing (Pillow writes none)."""
+    height, width = pixels.shape
+    starts = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4)]
+    starts += [(0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+    scanlines = b"".join(
+        b"\x00" + pixels[row, x0::dx].tobytes()
+        for x0, y0, dx, dy in starts
+        if x0 < width
+        for row in range(y0, height, dy)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 1)
+    return canvas.png_file(header, zlib.compress(scanlines))
+
+
+def one_row_png(width: int, height: int) -> bytes:
+    """A PNG that declares width×height pixels but compresses only its first row."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    row = b"\x00" + b"\xff" * width
+    return canvas.png_file(header, zlib.compress(row))
+
+
+@pytest.mark.parametrize(("width", "height"), [(1000, 1000), (280, 280), (5, 2)])
+def test_predict_png_pixels_short_of_size(
+    client: TestClient, width: int, height: int
+) -> None:
+    """Pillow fills missing rows with zeros; the server rejects the file instead."""
+    png = one_row_png(width, height)
+
+    response = client.post(PREDICT, json={"png": canvas.to_data_url(png)})
+
+    assert response.status_code == 422, response.text
+    error = single_error(response)
+    assert error["loc"] == ["body", "png"]
+    assert error["type"] == "invalid_image"
+    assert f"{width + 1:,} of the {(width + 1) * height:,} bytes" in error["msg"]
+
+
+def test_predict_png_interlaced(client: TestClient, digits: Digits) -> None:
+    """An Adam7 PNG holds fewer, shorter rows per pass, and all of it is accepted."""
+    digit = digit_of(digits, 6)
+    pixels = np.asarray(canvas.upscale(digit).convert("L"))
+    plain = canvas.to_data_url(canvas.encode_png(Image.fromarray(pixels)))
+
+    interlaced = client.post(
+        PREDICT, json={"png": canvas.to_data_url(adam7_png(pixels))}
+    )
+    progressive = client.post(PREDICT, json={"png": plain})
+
+    assert interlaced.status_code == 200, interlaced.text
+    assert interlaced.json() == progressive.json()
 
 
 def test_predict_png_not_string(client: TestClient) -> None:
