@@ -462,6 +462,48 @@ BAD_REQUESTS: dict[str, tuple[dict[str, Any], int, list[Any], str]] = {
         ["body", "kernel_sizes"],
         "Extra inputs are not permitted",
     ),
+    "kernel-overflows-float32": (
+        {"kernel": [1e308, 1, 1]},
+        422,
+        ["body", "kernel", 0],
+        "less than or equal to 1000000",
+    ),
+    "x-too-negative": (
+        {"x": [1, 1, 1, 1, 1, -2e6]},
+        422,
+        ["body", "x", 5],
+        "greater than or equal to -1000000",
+    ),
+    "size-as-string": (
+        {"input_size": ["6"]},
+        422,
+        ["body", "input_size", 0],
+        "valid integer",
+    ),
+    "channels-as-float": (
+        {"in_channels": 2.0},
+        422,
+        ["body", "in_channels"],
+        "valid integer",
+    ),
+    "kernel-value-as-string": (
+        {"kernel": ["1", 2, 3]},
+        422,
+        ["body", "kernel", 0],
+        "valid number",
+    ),
+    "include-matrix-as-string": (
+        {"include_matrix": "false"},
+        422,
+        ["body", "include_matrix"],
+        "valid boolean",
+    ),
+    "layer-channel-as-string": (
+        {"layer": {"model": "cnn", "layer": "conv1", "out_channel": "3"}},
+        422,
+        ["body", "layer", "out_channel"],
+        "valid integer",
+    ),
     "extra-field-in-layer": (
         {"layer": {"model": "cnn", "layer": "conv1", "channel": 0}},
         422,

@@ -6,7 +6,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from cnnvis.api.schemas import DigitInput, TypedArray
 
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+# Values are computed in float32: products of two values up to 1e6 summed over
+# a kernel stay far from its overflow at 3.4e38.
+MAX_ABS_VALUE = 1e6
+FiniteFloat = Annotated[
+    float, Field(allow_inf_nan=False, ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)
+]
 Size = Annotated[int, Field(ge=1, le=64)]
 Kernel = Annotated[int, Field(ge=1, le=11)]
 Step = Annotated[int, Field(ge=1, le=8)]
@@ -56,7 +61,7 @@ class LayerSource(DigitInput):
 class ConvMatrixRequest(BaseModel):
     """A custom convolution (the default is the 1-D example: six ones, kernel 1, 2, 3), or `layer`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     dims: Literal[1, 2] = 1
     in_channels: Annotated[int, Field(ge=1, le=8)] = 1
