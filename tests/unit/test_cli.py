@@ -1,9 +1,11 @@
 """Tests of the `cnnvis` command line, run as `python -m cnnvis` in subprocesses."""
 
 import json
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -143,3 +145,23 @@ def test_evaluate_prints_confusion(
         block = rows[start : start + 10]
         assert [int(label) for label, _ in block] == list(range(10))
         assert sum(int(n) for _, counts in block for n in counts.split()) == 2_000
+
+
+def test_fetch_data_into_a_file_names_setting(tmp_path: Path) -> None:
+    """A data folder that is a file gives one line naming the setting, no traceback."""
+    data_file = tmp_path / "digits"
+    data_file.write_text("not a folder")
+
+    run = subprocess.run(
+        [sys.executable, "-m", "cnnvis", "fetch-data"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "CNNVIS_DATA_DIR": str(data_file)},
+        check=False,
+    )
+
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.startswith("error: the data folder"), run.stderr
+    assert "CNNVIS_DATA_DIR" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -104,6 +104,21 @@ def test_fetch_tarball_corrupt_tarball(tmp_path: Path) -> None:
         fetch_tarball(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("folder", "message"),
+    [("a-file", "is a file, not a folder"), ("a-file/sub", "Not a directory")],
+)
+def test_fetch_tarball_folder_is_a_file(
+    tmp_path: Path, folder: str, message: str
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+
+    with pytest.raises(DataUnavailableError, match=message) as raised:
+        fetch_tarball(tmp_path / folder)
+
+    assert "CNNVIS_DATA_DIR" in str(raised.value)
+
+
 def test_load_embedded_missing_cache(tmp_path: Path) -> None:
     cache = tmp_path / "empty-cache"
 

