@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
 from cnnvis import __version__
+from cnnvis.api.budget import NonzeroBudget
 from cnnvis.api.errors import install_error_handlers
 from cnnvis.api.flow_worker import FlowWorker
 from cnnvis.api.middleware import (
@@ -146,6 +147,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # loads the training digits itself.
         _, app.state.samples = load_default_split(settings.data_dir)
         app.state.flow_worker = FlowWorker(settings.data_dir, settings.torch_threads)
+        app.state.conv_budget = NonzeroBudget(
+            settings.conv_matrix_budget, settings.conv_matrix_wait_s
+        )
         app.state.ready = True
         logger.info(
             "ready models=%s samples=%d torch_threads=%d request_threads=%d",

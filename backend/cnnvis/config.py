@@ -62,6 +62,19 @@ class Settings(BaseSettings):
         "max(steps, 1) × width² × batch_size / 2048 (2000: 50 blocks × 40 steps "
         "at width 8 with 32 digits).",
     )
+    conv_matrix_budget: int = Field(
+        default=8_000_000,
+        ge=1,
+        description="Sparse-matrix non-zeros that conv-matrix requests may build at "
+        "once per process (about 100 bytes each while built; 8,000,000 is two "
+        "requests at the 4,000,000 limit, ~800 MB). Larger requests wait their turn.",
+    )
+    conv_matrix_wait_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a conv-matrix request waits for its share of the "
+        "budget before the answer is 503 with the reason.",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Origins allowed by CORS; empty closes CORS (the page is served "

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from cnnvis.api.budget import NonzeroBudget
 from cnnvis.api.flow_worker import FlowWorker
 from cnnvis.config import Settings
 from cnnvis.data import Digits
@@ -30,7 +31,13 @@ def get_flow_worker(request: Request) -> FlowWorker:
     return worker
 
 
+def get_conv_budget(request: Request) -> NonzeroBudget:
+    budget: NonzeroBudget = request.app.state.conv_budget
+    return budget
+
+
 ModelsDep = Annotated[dict[str, ServedModel], Depends(get_models)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SamplesDep = Annotated[Digits, Depends(get_samples)]
 FlowWorkerDep = Annotated[FlowWorker, Depends(get_flow_worker)]
+ConvBudgetDep = Annotated[NonzeroBudget, Depends(get_conv_budget)]

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 import torch
 from fastapi import APIRouter, Response
+from fastapi.concurrency import run_in_threadpool
 from torch import Tensor, nn
 
 from cnnvis.analysis.activations import layer_input
@@ -9,6 +10,7 @@ from cnnvis.analysis.conv_matrix import (
     ConvConfigError,
     ConvGeometry,
     check_geometry,
+    count_nonzeros,
     resolve_padding,
 )
 from cnnvis.analysis.conv_report import (
@@ -24,11 +26,11 @@ from cnnvis.api.conv_schemas import (
     ConvMatrixResponse,
     LayerSource,
 )
-from cnnvis.api.deps import ModelsDep, SettingsDep
+from cnnvis.api.deps import ConvBudgetDep, ModelsDep, SettingsDep
 from cnnvis.api.inputs import prepare_input
 from cnnvis.api.responses import json_response
 from cnnvis.api.routes.layers import ERRORS
-from cnnvis.api.schemas import TypedArray
+from cnnvis.api.schemas import ErrorResponse, TypedArray
 from cnnvis.config import Settings
 from cnnvis.encoding import encode_indices, encode_tensor
 from cnnvis.errors import CnnvisError, NotAFilterLayerError, NotFoundError
@@ -289,17 +291,40 @@ def build_response(
     )
 
 
-@router.post("/conv-matrix", responses=ERRORS, response_model=ConvMatrixResponse)
-def compute_conv_matrix(
-    request: ConvMatrixRequest, models: ModelsDep, settings: SettingsDep
-) -> Response:
-    """Write a convolution as a sparse matrix and check it, and its transpose, against PyTorch."""
+def _problem(
+    request: ConvMatrixRequest, models: dict[str, ServedModel], settings: Settings
+) -> ConvProblem:
     if request.layer is not None:
         problem = layer_problem(request.layer, models, settings)
     else:
         problem = custom_problem(request)
     check_geometry(problem.geometry)
+    return problem
+
+
+def _answer(problem: ConvProblem, request: ConvMatrixRequest) -> Response:
     out_shape = (problem.geometry.out_channels, *problem.geometry.out_size)
     g = _values(request.g, request.g_seed, out_shape, "g", torch.ones(out_shape))
     report = analyse(problem.weight, problem.geometry, problem.x, g)
     return json_response(build_response(problem, report, request.include_matrix))
+
+
+@router.post(
+    "/conv-matrix",
+    responses={
+        **ERRORS,
+        503: {"model": ErrorResponse, "description": "Too many large matrices"},
+    },
+    response_model=ConvMatrixResponse,
+)
+async def compute_conv_matrix(
+    request: ConvMatrixRequest,
+    models: ModelsDep,
+    settings: SettingsDep,
+    budget: ConvBudgetDep,
+) -> Response:
+    """Write a convolution as a sparse matrix and check it, and its transpose, against PyTorch."""
+    problem = await run_in_threadpool(_problem, request, models, settings)
+    # The matrix is built only once its non-zeros fit in the process's budget.
+    async with budget.reserve(count_nonzeros(problem.geometry)):
+        return await run_in_threadpool(_answer, problem, request)
