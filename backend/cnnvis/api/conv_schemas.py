@@ -6,8 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from cnnvis.api.schemas import DigitInput, TypedArray
 
-# Values are computed in float32: products of two values up to 1e6 summed over
-# a kernel stay far from its overflow at 3.4e38.
+# Results are sent as float32, which overflows at 3.4e38. Products of two values
+# up to 1e6, summed over a kernel, stay far below that.
 MAX_ABS_VALUE = 1e6
 FiniteFloat = Annotated[
     float, Field(allow_inf_nan=False, ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)
