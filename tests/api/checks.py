@@ -3,6 +3,8 @@
 import math
 from typing import Any, Protocol
 
+import torch
+
 
 class Response(Protocol):
     """What the tests read from a response of httpx or of starlette's TestClient."""
@@ -45,3 +47,21 @@ def check_input_shape(image: list[list[float]]) -> None:
     assert len(image) == 28
     assert all(len(row) == 28 for row in image)
     assert all(0.0 <= value <= 1.0 for row in image for value in row)
+
+
+def check_no_hooks(models: dict[str, Any]) -> None:
+    """Check that no module of a served model, and no global hook, is left hooked.
+
+    `models` is the app's registry (app.state.models) of served models.
+    """
+    for model_id, served in models.items():
+        for name, module in served.model.named_modules():
+            where = f"{model_id} {name or '(root)'}"
+            assert not module._forward_hooks, where
+            assert not module._forward_pre_hooks, where
+            assert not module._backward_hooks, where
+            assert not module._backward_pre_hooks, where
+    assert not torch.nn.modules.module._global_forward_hooks
+    assert not torch.nn.modules.module._global_forward_pre_hooks
+    assert not torch.nn.modules.module._global_backward_hooks
+    assert not torch.nn.modules.module._global_backward_pre_hooks

@@ -12,6 +12,7 @@ from cnnvis.config import Settings
 from cnnvis.encoding import decode_array
 from cnnvis.nets import MODEL_IDS
 from cnnvis.nets.registry import load_model
+from tests.api.checks import check_no_hooks
 
 
 def sample_image(client: TestClient, label: int, index: int = 0) -> list[list[float]]:
@@ -224,10 +225,5 @@ def test_activations_concurrent_digits_kept_apart(client: TestClient) -> None:
 
 def test_no_hooks_left_on_models(client: TestClient) -> None:
     activations(client, model="resnet", image=sample_image(client, 6))
-    models = client.app.state.models  # type: ignore[attr-defined]
 
-    for served in models.values():
-        for name, module in served.model.named_modules():
-            assert not module._forward_hooks, name
-            assert not module._forward_pre_hooks, name
-            assert not module._backward_hooks, name
+    check_no_hooks(client.app.state.models)  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from cnnvis.data import Digits
 from tests.api import canvas
-from tests.api.checks import Response
+from tests.api.checks import Response, check_no_hooks
 
 PREDICT = "/api/v1/predict"
 REQUESTS = 64
@@ -73,8 +73,4 @@ def test_concurrent_no_hooks_left(client: TestClient, digits: Digits) -> None:
 
     for response in responses:
         assert response.status_code == 200, response.text
-    for model_id, served in client.app.state.models.items():  # type: ignore[attr-defined]
-        for name, module in served.model.named_modules():
-            assert not module._forward_hooks, f"{model_id} {name}"
-            assert not module._forward_pre_hooks, f"{model_id} {name}"
-            assert not module._backward_hooks, f"{model_id} {name}"
+    check_no_hooks(client.app.state.models)  # type: ignore[attr-defined]
