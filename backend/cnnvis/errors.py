@@ -42,6 +42,12 @@ class NotFoundError(CnnvisError):
     error_type = "not_found"
 
 
+class ClientGoneError(CnnvisError):
+    # 499 is nginx's "client closed request". The client is gone, so only the log records it.
+    status_code = 499
+    error_type = "client_closed_request"
+
+
 class DataUnavailableError(RuntimeError):
     """The digit data set is missing or corrupt; the message names the command to run."""
 

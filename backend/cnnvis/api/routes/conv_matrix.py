@@ -1,7 +1,8 @@
+import logging
 from dataclasses import dataclass
 
 import torch
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from torch import Tensor, nn
 
@@ -33,9 +34,16 @@ from cnnvis.api.routes.layers import ERRORS
 from cnnvis.api.schemas import ErrorResponse, TypedArray
 from cnnvis.config import Settings
 from cnnvis.encoding import encode_indices, encode_tensor
-from cnnvis.errors import CnnvisError, NotAFilterLayerError, NotFoundError
+from cnnvis.errors import (
+    ClientGoneError,
+    CnnvisError,
+    NotAFilterLayerError,
+    NotFoundError,
+)
 from cnnvis.inference import require_model
 from cnnvis.nets.registry import ServedModel
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["conv-matrix"])
 
@@ -319,12 +327,20 @@ def _answer(problem: ConvProblem, request: ConvMatrixRequest) -> Response:
 )
 async def compute_conv_matrix(
     request: ConvMatrixRequest,
+    http_request: Request,
     models: ModelsDep,
     settings: SettingsDep,
     budget: ConvBudgetDep,
 ) -> Response:
     """Write a convolution as a sparse matrix and check it, and its transpose, against PyTorch."""
     problem = await run_in_threadpool(_problem, request, models, settings)
-    # The matrix is built only once its non-zeros fit in the process's budget.
-    async with budget.reserve(count_nonzeros(problem.geometry)):
+    nonzeros = count_nonzeros(problem.geometry)
+    # The matrix is built only once its non-zeros fit in the process's budget,
+    # and not at all for a client that left while it waited.
+    async with budget.reserve(nonzeros):
+        if await http_request.is_disconnected():
+            logger.info(
+                "skipped conv-matrix: client disconnected nonzeros=%d", nonzeros
+            )
+            raise ClientGoneError("the client disconnected before the matrix was built")
         return await run_in_threadpool(_answer, problem, request)

@@ -20,7 +20,7 @@ from cnnvis.api.gradient_schemas import (
 )
 from cnnvis.api.inputs import prepare_input
 from cnnvis.api.routes.layers import ERRORS
-from cnnvis.errors import CnnvisError
+from cnnvis.errors import ClientGoneError, CnnvisError
 from cnnvis.inference import predict, require_model
 
 logger = logging.getLogger(__name__)
@@ -140,9 +140,3 @@ async def _run_cancellable(
         )
         raise ClientGoneError("the client disconnected; the run was stopped")
     return result
-
-
-class ClientGoneError(CnnvisError):
-    # 499 is nginx's "client closed request". The client is gone, so only the log records it.
-    status_code = 499
-    error_type = "client_closed_request"
