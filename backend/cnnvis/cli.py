@@ -243,9 +243,26 @@ def run_evaluate(args: argparse.Namespace) -> None:
             print(f"  true {label}: " + " ".join(f"{count:4d}" for count in row))
 
 
+def check_before_serving() -> None:
+    """Load the models and the digits once, so that a fault stops with one line.
+
+    uvicorn reports a failed start-up with a traceback from each worker, so this
+    check raises the same ModelLoadError or DataUnavailableError first. It also
+    fetches missing digits once, before workers start.
+    """
+    from cnnvis.data import load_default_split
+    from cnnvis.nets.registry import load_model
+
+    settings = get_settings()
+    for model_id in MODEL_IDS:
+        load_model(model_id, settings.models_dir)
+    load_default_split(settings.data_dir)
+
+
 def run_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    check_before_serving()
     uvicorn.run(
         "cnnvis.app:create_app",
         factory=True,

@@ -50,6 +50,29 @@ def test_tampered_weights_stop_startup(models_copy: Path) -> None:
     assert "cnnvis train" in result.stderr
 
 
+def test_truncated_weights_stop_startup(models_copy: Path) -> None:
+    weights = models_copy / "cnn.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(data[: len(data) // 2])
+
+    result = serve_once(models_copy)
+
+    assert result.returncode != 0
+    assert "cnn.safetensors" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_healthz_starting_before_models_load(settings: Settings) -> None:
+    """Without its start-up (lifespan) run, the app has no models and says so."""
+    app = create_app(settings)
+    client = TestClient(app)  # not entered: the lifespan does not run
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503, response.text
+    assert response.json() == {"status": "starting", "models": []}
+
+
 def test_missing_weights_stop_startup(models_copy: Path) -> None:
     (models_copy / "plain.safetensors").unlink()
 
