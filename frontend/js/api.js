@@ -1,7 +1,9 @@
 // @ts-check
 /**
- * One async function per API endpoint. Each returns the parsed JSON body and
- * throws an ApiError with the server's message when the status is not 2xx.
+ * One async function per API endpoint of the main page, and the request
+ * helper that every page's endpoint functions share. Each returns the parsed
+ * JSON body and throws an ApiError with the server's message when the
+ * status is not 2xx.
  */
 
 import { API_ROOT } from "./config.js";
@@ -66,34 +68,50 @@ export class ApiError extends Error {
  * string or as a list of `{loc, msg, type}` objects.
  *
  * @param {unknown} body Parsed JSON body, or null when it was not JSON.
+ * @param {boolean} withFields Prefix each message with the field that its
+ *   `loc` names, without the leading "body", as in "padding: …".
  * @returns {{ message: string, type: string }}
  */
-function describeErrorBody(body) {
+function describeErrorBody(body, withFields) {
   const detail =
     body && typeof body === "object" && "detail" in body ? body.detail : null;
   if (typeof detail === "string") {
     return { message: detail, type: "" };
   }
-  if (Array.isArray(detail) && detail.length > 0) {
-    const message = detail.map((item) => String(item.msg)).join(" ");
-    return { message, type: String(detail[0].type ?? "") };
+  if (!Array.isArray(detail) || detail.length === 0) {
+    return { message: "", type: "" };
   }
-  return { message: "", type: "" };
+  const messages = detail.map((item) => {
+    const field =
+      withFields && Array.isArray(item.loc)
+        ? item.loc
+            .filter((/** @type {unknown} */ part) => part !== "body")
+            .join(".")
+        : "";
+    return field ? `${field}: ${item.msg}` : String(item.msg);
+  });
+  return { message: messages.join(" "), type: String(detail[0].type ?? "") };
 }
 
 /**
- * Sends a request and parses the JSON response.
+ * Sends a request to the API and parses the JSON response.
  *
  * @param {string} path Path below API_ROOT, with query string.
- * @param {RequestInit} [init]
+ * @param {RequestInit} [init] When `init.signal` aborts the request, the
+ *   promise rejects with the browser's AbortError, not an ApiError.
+ * @param {{ withFields?: boolean }} [options] `withFields` prefixes each
+ *   error message with the request field it is about.
  * @returns {Promise<any>}
  */
-async function requestJson(path, init) {
+export async function requestJson(path, init, { withFields = false } = {}) {
   const url = `${API_ROOT}${path}`;
   let response;
   try {
     response = await fetch(url, init);
   } catch (error) {
+    if (init?.signal?.aborted) {
+      throw error;
+    }
     throw new ApiError(
       `Request to ${url} failed (${error}). Is the server running?`,
       0,
@@ -104,15 +122,32 @@ async function requestJson(path, init) {
   let body = null;
   try {
     body = await response.json();
-  } catch {
+  } catch (error) {
+    if (init?.signal?.aborted) {
+      throw error;
+    }
     // A proxy or a crash can return HTML or nothing, so fall back below.
   }
   if (!response.ok) {
-    const { message, type } = describeErrorBody(body);
+    const { message, type } = describeErrorBody(body, withFields);
     const fallback = `${url} returned HTTP ${response.status}.`;
     throw new ApiError(message || fallback, response.status, type);
   }
   return body;
+}
+
+/**
+ * Returns the fetch options of a POST request with a JSON body.
+ *
+ * @param {unknown} body
+ * @returns {RequestInit}
+ */
+export function jsonPost(body) {
+  return {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  };
 }
 
 /**
@@ -134,11 +169,7 @@ export async function listModels() {
  * @returns {Promise<PredictResponse>}
  */
 export async function predictDigit(request) {
-  return requestJson("/predict", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(request),
-  });
+  return requestJson("/predict", jsonPost(request));
 }
 
 /**
@@ -233,11 +264,7 @@ export async function predictDigit(request) {
  * @returns {Promise<ActivationResponse>}
  */
 export async function computeActivations(request) {
-  return requestJson("/activations", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(request),
-  });
+  return requestJson("/activations", jsonPost(request));
 }
 
 /**

@@ -4,8 +4,7 @@
  * endpoints the page uses (models, samples) come from ../api.js.
  */
 
-import { ApiError } from "../api.js";
-import { API_ROOT } from "../config.js";
+import { jsonPost, requestJson } from "../api.js";
 
 /** @typedef {import("./arrays.js").ConvTypedArray} ConvTypedArray */
 /** @typedef {import("./matrix-data.js").MatrixPayload} MatrixPayload */
@@ -41,30 +40,6 @@ import { API_ROOT } from "../config.js";
  */
 
 /**
- * Joins the error items of a 4xx body as "field: message" sentences.
- *
- * @param {any} body
- */
-function describeError(body) {
-  const detail = body?.detail;
-  if (typeof detail === "string") {
-    return { message: detail, type: "" };
-  }
-  if (!Array.isArray(detail) || detail.length === 0) {
-    return { message: "", type: "" };
-  }
-  const message = detail
-    .map((item) => {
-      const path = (Array.isArray(item.loc) ? item.loc : [])
-        .filter((/** @type {unknown} */ part) => part !== "body")
-        .join(".");
-      return path ? `${path}: ${item.msg}` : String(item.msg);
-    })
-    .join(" ");
-  return { message, type: String(detail[0].type ?? "") };
-}
-
-/**
  * Requests W, Wᵀ and the checks of a convolution
  * (POST /api/v1/conv-matrix).
  *
@@ -73,36 +48,9 @@ function describeError(body) {
  * @returns {Promise<ConvMatrixResponse>}
  */
 export async function computeConvMatrix(request, signal) {
-  const url = `${API_ROOT}/conv-matrix`;
-  let response;
-  try {
-    response = await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(request),
-      signal,
-    });
-  } catch (error) {
-    if (signal?.aborted) {
-      throw error;
-    }
-    throw new ApiError(
-      `Request to ${url} failed (${error}). Is the server running?`,
-      0,
-      "network_error",
-    );
-  }
-
-  let body = null;
-  try {
-    body = await response.json();
-  } catch {
-    // A proxy or a crash can return HTML or nothing. The fallback covers it.
-  }
-  if (!response.ok) {
-    const { message, type } = describeError(body);
-    const fallback = `${url} returned HTTP ${response.status}.`;
-    throw new ApiError(message || fallback, response.status, type);
-  }
-  return body;
+  return requestJson(
+    "/conv-matrix",
+    { ...jsonPost(request), signal },
+    { withFields: true },
+  );
 }

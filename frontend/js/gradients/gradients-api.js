@@ -6,8 +6,7 @@
  * rejects with the browser's AbortError instead.
  */
 
-import { ApiError } from "../api.js";
-import { API_ROOT } from "../config.js";
+import { jsonPost, requestJson } from "../api.js";
 
 /**
  * @typedef {object} FlowConfig
@@ -103,87 +102,6 @@ import { API_ROOT } from "../config.js";
  */
 
 /**
- * Joins the messages of an error body. FastAPI sends `detail` either as a
- * string or as a list of `{loc, msg, type}` objects. Each message is
- * prefixed by its location without the leading "body", which names the
- * field.
- *
- * @param {unknown} body Parsed JSON body, or null when it was not JSON.
- * @returns {{ message: string, type: string }}
- */
-function describeErrorBody(body) {
-  const detail =
-    body && typeof body === "object" && "detail" in body ? body.detail : null;
-  if (typeof detail === "string") {
-    return { message: detail, type: "" };
-  }
-  if (!Array.isArray(detail) || detail.length === 0) {
-    return { message: "", type: "" };
-  }
-  const messages = detail.map((item) => {
-    const location = Array.isArray(item.loc)
-      ? item.loc
-          .filter((/** @type {unknown} */ part) => part !== "body")
-          .join(".")
-      : "";
-    return location ? `${location}: ${item.msg}` : String(item.msg);
-  });
-  return { message: messages.join(" "), type: String(detail[0].type ?? "") };
-}
-
-/**
- * Sends a request and parses the JSON response.
- *
- * @param {string} path Path below API_ROOT.
- * @param {RequestInit} [init]
- * @returns {Promise<any>}
- */
-async function requestJson(path, init) {
-  const url = `${API_ROOT}${path}`;
-  let response;
-  try {
-    response = await fetch(url, init);
-  } catch (error) {
-    if (init?.signal?.aborted) {
-      throw error;
-    }
-    throw new ApiError(
-      `Request to ${url} failed (${error}). Is the server running?`,
-      0,
-      "network_error",
-    );
-  }
-
-  let body = null;
-  try {
-    body = await response.json();
-  } catch (error) {
-    if (init?.signal?.aborted) {
-      throw error;
-    }
-    // A proxy or a crash can return HTML or nothing, so fall back below.
-  }
-  if (!response.ok) {
-    const { message, type } = describeErrorBody(body);
-    const fallback = `${url} returned HTTP ${response.status}.`;
-    throw new ApiError(message || fallback, response.status, type);
-  }
-  return body;
-}
-
-/**
- * @param {unknown} body
- * @returns {RequestInit}
- */
-function postJson(body) {
-  return {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  };
-}
-
-/**
  * Runs the plain-versus-residual experiment (POST /gradient-flow). The
  * server stops the run when the request is aborted.
  *
@@ -192,7 +110,11 @@ function postJson(body) {
  * @returns {Promise<FlowResponse>}
  */
 export async function runGradientFlow(config, signal) {
-  return requestJson("/gradient-flow", { ...postJson(config), signal });
+  return requestJson(
+    "/gradient-flow",
+    { ...jsonPost(config), signal },
+    { withFields: true },
+  );
 }
 
 /**
@@ -206,7 +128,9 @@ export async function runGradientFlow(config, signal) {
  * @returns {Promise<GradientResponse>}
  */
 export async function computeGradients(request) {
-  return requestJson("/gradients", postJson(request));
+  return requestJson("/gradients", jsonPost(request), {
+    withFields: true,
+  });
 }
 
 /**
@@ -217,5 +141,7 @@ export async function computeGradients(request) {
  * @returns {Promise<ModelCard>}
  */
 export async function fetchModelCard(modelId) {
-  return requestJson(`/models/${encodeURIComponent(modelId)}/card`);
+  return requestJson(`/models/${encodeURIComponent(modelId)}/card`, undefined, {
+    withFields: true,
+  });
 }
