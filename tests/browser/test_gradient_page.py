@@ -23,6 +23,7 @@ SCREENSHOT = screenshot_path("gradient-flow.png")
 # the limit leaves room for a loaded CI machine.
 FLOW_TIMEOUT_MS = 60_000
 DEPTH_CHART = '[data-testid="gradient-chart"]'
+LOSS_CHART = '[data-testid="loss-chart"]'
 # Chromium logs every non-2xx response as a console error. The over-budget
 # test expects this one and no other.
 EXPECTED_422 = re.compile(r"Failed to load resource: .*status of 422")
@@ -85,6 +86,18 @@ def chart_layout(page: Page, selector: str = DEPTH_CHART) -> Any:
     return page.evaluate(
         "(selector) => document.querySelector(selector).layout", selector
     )
+
+
+def tick_labels(page: Page, selector: str) -> list[str]:
+    """Return the x tick labels that the figure shows, as drawn in its SVG."""
+    labels: list[str] = page.evaluate(
+        """(selector) => Array.from(
+          document.querySelectorAll(`${selector} .xtick text`),
+          (tick) => tick.textContent,
+        )""",
+        selector,
+    )
+    return labels
 
 
 def unexpected_console_errors(page_log: PageLog) -> list[str]:
@@ -273,6 +286,31 @@ def test_trained_run_toggles_phase_and_shows_loss(
             f"{name} loss per step differs from the API"
         )
     assert page_log.console_errors == [], "console errors during the run"
+
+
+def test_step_and_layer_ticks_are_integers(page: Page) -> None:
+    open_page(page)
+    # The stem and one block make three convs, and three steps give three
+    # losses. On ranges this short, Plotly's automatic ticks fall on halves
+    # such as 0.5 and 1.5.
+    response = run_experiment(page, blocks=1, batchnorm=False, steps=3)
+    assert response.status == 200, response.text()
+    wait_for_points(page, 3)
+    page.wait_for_function(
+        "(selector) => (document.querySelector(selector).data ?? []).length > 0",
+        arg=LOSS_CHART,
+    )
+
+    for selector, first, last in ((DEPTH_CHART, 0, 2), (LOSS_CHART, 1, 3)):
+        labels = tick_labels(page, selector)
+        assert labels, f"{selector} shows no x ticks"
+        # Plotly writes negative numbers with a minus sign (U+2212).
+        values = [float(label.replace("\u2212", "-")) for label in labels]
+        assert all(value.is_integer() for value in values), (
+            f"{selector} has fractional ticks: {labels}"
+        )
+        assert min(values) >= first, f"{selector} ticks before {first}: {labels}"
+        assert max(values) <= last, f"{selector} ticks after {last}: {labels}"
 
 
 def test_served_models_show_layer_gradients(

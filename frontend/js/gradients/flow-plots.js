@@ -31,6 +31,36 @@ export const NETWORK_COLORS = { plain: "#d97706", residual: "#4f46e5" };
 /** The experiment's networks in legend order. */
 const NETWORKS = /** @type {const} */ (["plain", "residual"]);
 
+/** Maximum number of ticks on an axis of layer indices or training steps. */
+const MAX_INTEGER_TICKS = 8;
+
+/**
+ * Returns x axis ticks at whole numbers from `first` to `last`, for layer
+ * indices and training steps. Plotly's automatic ticks fall on halves (0.5,
+ * 1.5) on short ranges, where no layer or step sits. The ticks are the
+ * multiples of the smallest of 1, 2, 5, 10, 20, 50, … that gives at most
+ * MAX_INTEGER_TICKS of them.
+ *
+ * @param {number} first
+ * @param {number} last
+ * @returns {{ tickmode: "array", tickvals: number[] }}
+ */
+function integerTicks(first, last) {
+  const span = last - first;
+  let step = 1;
+  for (let scale = 1; span / step >= MAX_INTEGER_TICKS; scale *= 10) {
+    const factor = [1, 2, 5].find(
+      (f) => span / (f * scale) < MAX_INTEGER_TICKS,
+    );
+    step = (factor ?? 10) * scale;
+  }
+  const tickvals = [];
+  for (let tick = Math.ceil(first / step) * step; tick <= last; tick += step) {
+    tickvals.push(tick);
+  }
+  return { tickmode: "array", tickvals };
+}
+
 /**
  * Returns the measurement a chart shows: after training when requested and
  * available, otherwise at initialisation.
@@ -137,6 +167,7 @@ export function renderDepthChart(div, result, { phase, quantity }) {
       title: { text: series[0].xTitle },
       zeroline: false,
       gridcolor: "#f1f5f9",
+      ...integerTicks(0, series[0].values.length - 1),
     },
     yaxis,
     shapes,
@@ -207,6 +238,7 @@ export function renderLossChart(div, result) {
       title: { text: "Adam step" },
       zeroline: false,
       gridcolor: "#f1f5f9",
+      ...integerTicks(1, steps.length),
     },
     yaxis,
     shapes,
