@@ -298,6 +298,25 @@ def test_bad_configuration_shows_server_message(page: Page) -> None:
     expect(status).to_have_attribute("data-kind", "error")
 
 
+@pytest.mark.parametrize(
+    "hash_",
+    [
+        "",
+        "#src=layer&model=cnn&layer=conv1&oc=0&ic=0",
+        "#src=layer&model=resnet&layer=layer1.0.conv1&oc=0&ic=all",
+    ],
+    ids=["1d-example", "cnn-conv1", "resnet-all-inputs"],
+)
+def test_page_fits_narrow_screen(page: Page, hash_: str) -> None:
+    page.set_viewport_size({"width": 375, "height": 800})
+    open_page(page, hash_)
+    # The checks table is filled after the kernels, the last to be drawn.
+    expect(page.locator('[data-testid="max-error"]')).to_have_count(5)
+
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= 375, f"the page is {scroll_width} px wide at 375 px"
+
+
 def test_screenshot_of_page(page: Page) -> None:
     open_page(page, "#dims=2&n=5&k=3&p=1&x=delta")
     hover_cell(page, MATRIX, row=12, column=12)

@@ -97,6 +97,18 @@ function kernelTable(view, pair, flipped) {
 }
 
 /**
+ * Returns a kernel table with its caption above it.
+ *
+ * @param {string} caption
+ * @param {HTMLElement} table
+ */
+function captioned(caption, table) {
+  const side = element("div", "kernel-pair__side");
+  side.append(element("span", "kernel-pair__caption", caption), table);
+  return side;
+}
+
+/**
  * Renders the kernels into `container`, replacing what was there. A
  * committed edit of a valid number calls `onEdit` with all the weights.
  *
@@ -121,10 +133,8 @@ export function renderKernels(container, view, onEdit) {
     const group = element("div", "kernel-pair");
     const caption = pairs > 1 ? `out ${out}, in ${input}: ` : "";
     group.append(
-      element("span", "kernel-pair__caption", `${caption}kernel w`),
-      element("span", "kernel-pair__caption", `${caption}w rotated 180°`),
-      kernelTable(view, pair, false),
-      kernelTable(view, pair, true),
+      captioned(`${caption}kernel w`, kernelTable(view, pair, false)),
+      captioned(`${caption}w rotated 180°`, kernelTable(view, pair, true)),
     );
     container.append(group);
   }
