@@ -288,11 +288,11 @@ def test_trained_run_toggles_phase_and_shows_loss(
     assert page_log.console_errors == [], "console errors during the run"
 
 
-def test_step_and_layer_ticks_are_integers(page: Page) -> None:
-    open_page(page)
-    # The stem and one block make three convs, and three steps give three
-    # losses. On ranges this short, Plotly's automatic ticks fall on halves
-    # such as 0.5 and 1.5.
+def run_short_training(page: Page) -> None:
+    """Run one block for three Adam steps and wait for the depth and loss charts.
+
+    The stem and one block make three convs, and three steps give three losses.
+    """
     response = run_experiment(page, blocks=1, batchnorm=False, steps=3)
     assert response.status == 200, response.text()
     wait_for_points(page, 3)
@@ -300,6 +300,13 @@ def test_step_and_layer_ticks_are_integers(page: Page) -> None:
         "(selector) => (document.querySelector(selector).data ?? []).length > 0",
         arg=LOSS_CHART,
     )
+
+
+def test_step_and_layer_ticks_are_integers(page: Page) -> None:
+    open_page(page)
+    # On ranges as short as three layers or steps, Plotly's automatic ticks
+    # fall on halves such as 0.5 and 1.5.
+    run_short_training(page)
 
     for selector, first, last in ((DEPTH_CHART, 0, 2), (LOSS_CHART, 1, 3)):
         labels = tick_labels(page, selector)
@@ -311,6 +318,24 @@ def test_step_and_layer_ticks_are_integers(page: Page) -> None:
         )
         assert min(values) >= first, f"{selector} ticks before {first}: {labels}"
         assert max(values) <= last, f"{selector} ticks after {last}: {labels}"
+
+
+def test_page_fits_narrow_screen(page: Page) -> None:
+    page.set_viewport_size({"width": 375, "height": 800})
+    open_page(page)
+    run_short_training(page)
+
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= 375, f"the page is {scroll_width} px wide at 375 px"
+    for selector in (DEPTH_CHART, LOSS_CHART):
+        chart = page.locator(selector).bounding_box()
+        title = page.locator(f"{selector} .xtitle").bounding_box()
+        assert chart is not None, f"{selector} is not visible"
+        assert title is not None, f"{selector} has no x axis title"
+        assert title["x"] >= chart["x"], f"{selector}: the x title is cut on the left"
+        assert title["x"] + title["width"] <= chart["x"] + chart["width"], (
+            f"{selector}: the x title is cut on the right"
+        )
 
 
 def test_served_models_show_layer_gradients(

@@ -88,14 +88,14 @@ function quantitySeries(measure, quantity) {
     return {
       values: values.map((value) => value ?? NaN),
       labels: values.map((_, index) => `output of blocks.${index}`),
-      xTitle: "block, from the input (0) to the output",
+      xTitle: "block, from the input (0)<br>to the output",
       yTitle: "‖∂l/∂a‖ of the block output",
     };
   }
   return {
     values: measure.weight_grad_norms.map((value) => value ?? NaN),
     labels: measure.layers,
-    xTitle: "conv layer, from the input (0 = stem) to the output",
+    xTitle: "conv layer, from the input<br>(0 = stem) to the output",
     yTitle: "‖∂l/∂W‖ of the conv",
   };
 }
@@ -158,7 +158,8 @@ export function renderDepthChart(div, result, { phase, quantity }) {
   const { yaxis, shapes } = logAxisLayout(axis, series[0].yTitle);
   const layout = {
     font: PLOT_FONT,
-    margin: { l: 72, r: 16, t: 8, b: 52 },
+    // The x title takes two lines, so that it fits a chart 375 px wide.
+    margin: { l: 72, r: 16, t: 8, b: 68 },
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "rgba(0,0,0,0)",
     showlegend: true,
