@@ -298,6 +298,54 @@ def test_bad_configuration_shows_server_message(page: Page) -> None:
     expect(status).to_have_attribute("data-kind", "error")
 
 
+def test_failed_request_marks_results_stale(page: Page) -> None:
+    open_page(page)
+    results = page.locator(".conv-content")
+    note = page.locator("#stale-note")
+
+    page.locator("#kernel-w").fill("9")
+
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("larger than the padded input")
+    expect(results).to_have_attribute("data-stale", "true")
+    expect(page.locator("#conv-status")).to_have_attribute("data-kind", "error")
+
+    page.locator("#kernel-w").fill("2")
+    wait_for_shape(page, MATRIX, 5, 6)
+
+    expect(note).to_be_hidden()
+    expect(results).not_to_have_attribute("data-stale", "true")
+
+
+def test_out_of_range_value_explained(page: Page) -> None:
+    open_page(page)
+    size = page.locator("#size-w")
+    message = page.locator("#size-w-error")
+    note = page.locator("#stale-note")
+
+    size.fill("99")
+
+    expect(message).to_be_visible()
+    expect(message).to_contain_text("99 is out of range")
+    expect(message).to_contain_text("from 1 to 64")
+    expect(size).to_have_attribute("aria-invalid", "true")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("invalid value")
+    field_box = size.bounding_box()
+    message_box = message.bounding_box()
+    assert field_box is not None, "#size-w is not visible"
+    assert message_box is not None, "the message is not visible"
+    gap = message_box["y"] - (field_box["y"] + field_box["height"])
+    assert 0 <= gap < 20, f"the message is {gap} px below the field"
+
+    size.fill("8")
+    wait_for_shape(page, MATRIX, 6, 8)
+
+    expect(message).to_be_hidden()
+    expect(size).not_to_have_attribute("aria-invalid", "true")
+    expect(note).to_be_hidden()
+
+
 @pytest.mark.parametrize(
     "hash_",
     [

@@ -5,6 +5,7 @@
  * calls the API.
  */
 
+import { NumberFields } from "./number-fields.js";
 import { DEFAULT_STATE, LIMITS, kernelCount, parseHash } from "./state.js";
 
 /** @typedef {import("./state.js").ConvState} ConvState */
@@ -90,16 +91,24 @@ const PAIR_FIELDS = /** @type {const} */ ({
   padding: { ids: ["pad-h", "pad-w"], limit: LIMITS.padding },
 });
 
+/**
+ * @typedef {object} ControlHandlers
+ * @property {() => void} onSample Called by the "Sample digit" button,
+ *   which changes the digit outside the state.
+ * @property {() => void} onClearDrawing Called by the "Clear" button.
+ * @property {(problems: string[]) => void} onProblems Called with the
+ *   messages of the invalid number inputs whenever they change. The state
+ *   keeps its last valid values meanwhile.
+ */
+
 /** Reads the form into state patches and shows states in it. */
 export class ConvControls {
   /**
    * @param {(patch: Partial<ConvState>) => void} onPatch Called with the
    *   fields a user action changed.
-   * @param {{ onSample: () => void, onClearDrawing: () => void }}
-   *   digitHandlers Called by the "Sample digit" and "Clear" buttons, which
-   *   change the digit outside the state.
+   * @param {ControlHandlers} handlers
    */
-  constructor(onPatch, digitHandlers) {
+  constructor(onPatch, handlers) {
     this.onPatch = onPatch;
     /** @type {ConvState} */
     this.state = { ...DEFAULT_STATE };
@@ -118,11 +127,15 @@ export class ConvControls {
     this.preset = /** @type {HTMLSelectElement} */ (byId("preset"));
     /** @type {ModelInfo[]} */
     this.models = [];
+    this.numbers = new NumberFields(
+      /** @type {HTMLTableElement} */ (this.form.querySelector(".conv-sizes")),
+      handlers.onProblems,
+    );
 
     this.bindSegmented();
     this.bindNumbers();
     this.bindSelects();
-    this.bindButtons(digitHandlers);
+    this.bindButtons(handlers);
   }
 
   bindSegmented() {
@@ -174,7 +187,7 @@ export class ConvControls {
     ]) {
       const input = /** @type {HTMLInputElement} */ (byId(id));
       const read = () => {
-        const value = readBounded(input, LIMITS.channels);
+        const value = this.numbers.read(input, LIMITS.channels);
         if (value !== null) {
           this.onPatch(withKernelCheck(this.state, { [field]: value }));
         }
@@ -265,13 +278,16 @@ export class ConvControls {
    * @returns {Pair | null}
    */
   readPair(ids, limit) {
-    const [height, width] = ids.map((id) =>
-      readBounded(/** @type {HTMLInputElement} */ (byId(id)), limit),
+    const [heightInput, widthInput] = ids.map(
+      (id) => /** @type {HTMLInputElement} */ (byId(id)),
     );
-    if (width === null || (this.state.dims === 2 && height === null)) {
-      return null;
+    const width = this.numbers.read(widthInput, limit);
+    if (this.state.dims === 1) {
+      this.numbers.ignore(heightInput);
+      return width === null ? null : [1, width];
     }
-    return [this.state.dims === 1 ? 1 : /** @type {number} */ (height), width];
+    const height = this.numbers.read(heightInput, limit);
+    return height === null || width === null ? null : [height, width];
   }
 
   /**
@@ -329,16 +345,20 @@ export class ConvControls {
     this.form.hidden = !custom;
     this.layerForm.hidden = custom;
     this.form.dataset.dims = String(state.dims);
-    byId("width-heading").textContent = state.dims === 1 ? "length" : "width";
+    const side = state.dims === 1 ? "length" : "width";
+    byId("width-heading").textContent = side;
+    // The error messages under the table name the inputs by these labels.
+    byId("size-w").setAttribute("aria-label", `Input ${side}`);
+    byId("kernel-w").setAttribute("aria-label", `Kernel ${side}`);
 
     for (const [field, { ids }] of Object.entries(PAIR_FIELDS)) {
       const pair = /** @type {Pair} */ (
         state[/** @type {keyof typeof PAIR_FIELDS} */ (field)]
       );
-      ids.forEach((id, axis) => setNumber(id, pair[axis]));
+      ids.forEach((id, axis) => this.writeNumber(id, pair[axis]));
     }
-    setNumber("in-channels", state.inChannels);
-    setNumber("out-channels", state.outChannels);
+    this.writeNumber("in-channels", state.inChannels);
+    this.writeNumber("out-channels", state.outChannels);
     this.padMode.value = state.padMode;
     for (const id of PAIR_FIELDS.padding.ids) {
       /** @type {HTMLInputElement} */ (byId(id)).disabled =
@@ -365,6 +385,16 @@ export class ConvControls {
       state.inChannel === null ? "all" : String(state.inChannel);
     this.digit.value = state.digit;
   }
+
+  /**
+   * Writes a number into an input unless the user is typing in it.
+   *
+   * @param {string} id
+   * @param {number} value
+   */
+  writeNumber(id, value) {
+    this.numbers.write(/** @type {HTMLInputElement} */ (byId(id)), value);
+  }
 }
 
 /**
@@ -384,37 +414,6 @@ function buttonValue(event) {
  */
 function channelValue(value) {
   return value === "all" ? null : Number(value);
-}
-
-/**
- * Reads an integer input within its limits, or returns null.
- *
- * @param {HTMLInputElement} input
- * @param {{ min: number, max: number }} limit
- */
-function readBounded(input, limit) {
-  const value = Number(input.value);
-  const valid =
-    input.value.trim() !== "" &&
-    Number.isInteger(value) &&
-    value >= limit.min &&
-    value <= limit.max;
-  input.classList.toggle("conv-input--invalid", !valid);
-  return valid ? value : null;
-}
-
-/**
- * Writes a number into an input unless the user is typing in it.
- *
- * @param {string} id
- * @param {number} value
- */
-function setNumber(id, value) {
-  const input = /** @type {HTMLInputElement} */ (byId(id));
-  if (document.activeElement !== input) {
-    input.value = String(value);
-    input.classList.remove("conv-input--invalid");
-  }
 }
 
 /**

@@ -31,6 +31,8 @@ const REQUEST_DELAY_MS = 150;
 const RESIZE_DELAY_MS = 200;
 
 const status = byId("conv-status");
+const results = byId("conv-results");
+const staleNote = byId("stale-note");
 const view = new MatrixView({
   matrices: byId("matrices"),
   matrix: byId("matrix-plot"),
@@ -64,6 +66,15 @@ let drawing = null;
 let sample = null;
 /** @type {Map<string, number[]>} Weight shape of each model's conv layer. */
 const weightShapes = new Map();
+/**
+ * Status line of the latest request or action, shown unless the form has
+ * an invalid value.
+ *
+ * @type {{ message: string, kind: "info" | "error" }}
+ */
+let requestStatus = { message: "", kind: "info" };
+/** @type {string[]} Messages of the invalid number inputs. */
+let formProblems = [];
 
 const controls = new ConvControls(applyPatch, {
   onSample: () => {
@@ -76,6 +87,10 @@ const controls = new ConvControls(applyPatch, {
       applyPatch({ digit: "random" });
     }
   },
+  onProblems: (problems) => {
+    formProblems = problems;
+    showStatus();
+  },
 });
 const pad = new DigitPad(
   /** @type {HTMLCanvasElement} */ (byId("digit-canvas")),
@@ -87,14 +102,40 @@ const pad = new DigitPad(
 );
 
 /**
- * Shows a message in the status element.
+ * Records the status of the latest request or action, and shows it.
  *
  * @param {string} message
  * @param {"info" | "error"} [kind]
  */
 function setStatus(message, kind = "info") {
-  status.textContent = message;
-  status.dataset.kind = kind;
+  requestStatus = { message, kind };
+  showStatus();
+}
+
+/**
+ * Shows the status line, and marks the results on screen as out of date
+ * while they do not match the form. That happens when the form has an
+ * invalid value, which is not sent, or when the latest request failed.
+ */
+function showStatus() {
+  const invalid = formProblems.length > 0;
+  status.textContent = invalid
+    ? "Not sent: a value in the form is invalid."
+    : requestStatus.message;
+  status.dataset.kind = invalid ? "error" : requestStatus.kind;
+
+  let reason = "";
+  if (invalid) {
+    reason = "The form has an invalid value, so it was not sent.";
+  } else if (requestStatus.kind === "error") {
+    reason = `The current settings failed: ${requestStatus.message}`;
+  }
+  const stale = onScreen !== null && reason !== "";
+  results.dataset.stale = String(stale);
+  staleNote.hidden = !stale;
+  staleNote.textContent = stale
+    ? `These results are for earlier settings. ${reason}`
+    : "";
 }
 
 /**
@@ -188,19 +229,24 @@ async function sendRequest() {
   if (number !== requestNumber) {
     return;
   }
-  await showResponse(response);
+  const message = await showResponse(response);
+  if (message !== null) {
+    setStatus(message);
+  }
 }
 
 /**
- * Draws a response in every view.
+ * Draws a response in every view. Returns the status line that describes
+ * it, or null when a newer drawing replaced this one.
  *
  * @param {ConvMatrixResponse} response
+ * @returns {Promise<string | null>}
  */
 async function showResponse(response) {
   onScreen = response;
   const result = await view.render(response, state.colorBy);
   if (result.stale) {
-    return;
+    return null;
   }
   const count = kernelSize(response.kernel.shape);
   controls.showColoring(result.colorBy, count <= MAX_WEIGHT_COLORS);
@@ -233,7 +279,7 @@ async function showResponse(response) {
   const drawn = response.matrix.omitted
     ? "its entries were not sent"
     : `drawn in ${Math.round(result.drawMs)} ms`;
-  setStatus(`W is ${rows} × ${columns}, ${drawn}.`);
+  return `W is ${rows} × ${columns}, ${drawn}.`;
 }
 
 /**
