@@ -12,6 +12,7 @@ from safetensors.torch import load_file
 
 from cnnvis.errors import ModelLoadError
 from cnnvis.nets import MODEL_IDS, LayerInfo, LayerwiseNet, build_model, describe_layers
+from cnnvis.nets.fused import Logits, fused_logits
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ class ServedModel:
     card: dict[str, Any]
     layers: list[LayerInfo]
     num_params: int
+    # The same logits with BatchNorm folded into the convolutions, for /predict.
+    fast_logits: Logits
 
     @property
     def test_accuracy(self) -> float:
@@ -117,6 +120,7 @@ def load_model(model_id: str, models_dir: Path) -> ServedModel:
         card=card,
         layers=describe_layers(model),
         num_params=num_params,
+        fast_logits=fused_logits(model),
     )
 
 
