@@ -305,7 +305,7 @@ def test_failed_request_marks_results_stale(page: Page) -> None:
 
     page.locator("#kernel-w").fill("9")
 
-    expect(note).to_be_visible()
+    expect(note).to_be_visible(timeout=RENDER_TIMEOUT_MS)
     expect(note).to_contain_text("larger than the padded input")
     expect(results).to_have_attribute("data-stale", "true")
     expect(page.locator("#conv-status")).to_have_attribute("data-kind", "error")
