@@ -8,6 +8,7 @@
 import { NumberFields } from "./number-fields.js";
 import { DEFAULT_STATE, LIMITS, kernelCount, parseHash } from "./state.js";
 
+/** @typedef {import("./channel-limits.js").ChannelReasons} ChannelReasons */
 /** @typedef {import("./state.js").ConvState} ConvState */
 /** @typedef {import("./state.js").Pair} Pair */
 /** @typedef {import("../api.js").ModelInfo} ModelInfo */
@@ -310,6 +311,35 @@ export class ConvControls {
     setOptions(this.outChannel, channelOptions(outChannels));
     setOptions(this.inChannel, channelOptions(inChannels));
     this.show(this.state);
+  }
+
+  /**
+   * Disables the channel options the server rejects, and explains why
+   * under the channel selects.
+   *
+   * @param {ChannelReasons} reasons
+   */
+  setChannelLimits(reasons) {
+    /** @type {string[]} */
+    const messages = [];
+    for (const [select, side] of /** @type {const} */ ([
+      [this.outChannel, reasons.out],
+      [this.inChannel, reasons.in],
+    ])) {
+      for (const option of Array.from(select.options)) {
+        const reason = option.value === "all" ? side.all : side.one;
+        option.disabled = reason !== null;
+        option.title = reason ?? "";
+      }
+      for (const reason of [side.all, side.one]) {
+        if (reason !== null) {
+          messages.push(reason);
+        }
+      }
+    }
+    const note = byId("channel-note");
+    note.textContent = messages.join(" ");
+    note.hidden = messages.length === 0;
   }
 
   /**

@@ -5,13 +5,14 @@
  * and the views of each response.
  */
 
-import { fetchFilters, fetchSample, listModels } from "../api.js";
+import { fetchSample, listModels } from "../api.js";
 import { computeConvMatrix } from "./api.js";
 import { MAX_WEIGHT_COLORS } from "./colors.js";
 import { renderChecks, renderCounts } from "./checks.js";
 import { ConvControls, byId } from "./controls.js";
 import { DigitPad } from "./digit-pad.js";
 import { MAX_EDITABLE_WEIGHTS, renderKernels } from "./kernel-view.js";
+import { LayerChannels } from "./layer-channels.js";
 import { kernelSize } from "./matrix-data.js";
 import { MatrixView } from "./matrix-view.js";
 import { decodeFloats } from "./arrays.js";
@@ -64,8 +65,6 @@ let requestTimer;
 let drawing = null;
 /** @type {import("../api.js").Sample | null} */
 let sample = null;
-/** @type {Map<string, number[]>} Weight shape of each model's conv layer. */
-const weightShapes = new Map();
 /**
  * Status line of the latest request or action, shown unless the form has
  * an invalid value.
@@ -92,6 +91,7 @@ const controls = new ConvControls(applyPatch, {
     showStatus();
   },
 });
+const channels = new LayerChannels(controls, () => state);
 const pad = new DigitPad(
   /** @type {HTMLCanvasElement} */ (byId("digit-canvas")),
   (png) => {
@@ -164,10 +164,26 @@ function applyPatch(patch) {
   if (state.colorBy !== previous.colorBy && onScreen) {
     showResponse(onScreen).catch(showError);
   }
-  if (state.model !== previous.model || state.layer !== previous.layer) {
-    loadLayerChannels().catch(showError);
-  }
+  updateLayerChannels(previous);
   scheduleRequest();
+}
+
+/**
+ * Lists the channels of a newly chosen layer, or checks which channel
+ * choices the server accepts after another change of the layer form.
+ *
+ * @param {ConvState} previous The state before the change.
+ */
+function updateLayerChannels(previous) {
+  if (state.model !== previous.model || state.layer !== previous.layer) {
+    channels.load().catch(showError);
+  } else if (
+    state.source !== previous.source ||
+    state.outChannel !== previous.outChannel ||
+    state.inChannel !== previous.inChannel
+  ) {
+    channels.showLimits();
+  }
 }
 
 /** Sends the state's request after REQUEST_DELAY_MS without edits. */
@@ -229,6 +245,7 @@ async function sendRequest() {
   if (number !== requestNumber) {
     return;
   }
+  channels.accept(response.counts.nonzeros);
   const message = await showResponse(response);
   if (message !== null) {
     setStatus(message);
@@ -313,36 +330,20 @@ async function loadSample() {
   });
 }
 
-/** Lists the output and input channels of the chosen layer. */
-async function loadLayerChannels() {
-  const key = `${state.model}/${state.layer}`;
-  let shape = weightShapes.get(key);
-  if (!shape) {
-    const filters = await fetchFilters(state.model, state.layer);
-    shape = filters.weight_shape;
-    weightShapes.set(key, shape);
-  }
-  if (key === `${state.model}/${state.layer}`) {
-    controls.setLayerChannels(shape[0], shape[1]);
-  }
-}
-
 /** Loads the models, then draws the state of the URL. */
 async function start() {
   controls.show(state);
   scheduleRequest();
   const models = await listModels();
   controls.setModels(models);
-  await loadLayerChannels();
+  await channels.load();
 }
 
 window.addEventListener("hashchange", () => {
   const previous = state;
   state = parseHash(window.location.hash);
   controls.show(state);
-  if (state.model !== previous.model || state.layer !== previous.layer) {
-    loadLayerChannels().catch(showError);
-  }
+  updateLayerChannels(previous);
   scheduleRequest();
 });
 
