@@ -1,9 +1,25 @@
 """Tests of the conv-matrix non-zero budget: who waits, who fails, what is freed."""
 
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
 import anyio
 import pytest
 
 from cnnvis.api.budget import NonzeroBudget, ServerBusyError
+
+T = TypeVar("T")
+
+
+def run(main: Callable[[], Awaitable[T]]) -> T:
+    """Run `main` in an event loop of its own thread.
+
+    Playwright's sync API, used by the browser tests in the same session, leaves
+    an event loop set in the main thread, and anyio.run refuses to start there.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(anyio.run, main).result()
 
 
 def test_second_large_request_waits_for_first() -> None:
@@ -36,7 +52,7 @@ def test_second_large_request_waits_for_first() -> None:
             release_first.set()
         assert budget.in_use == 0
 
-    anyio.run(main)
+    run(main)
 
     assert events == ["first starts", "releasing", "first ends", "second starts"]
 
@@ -47,7 +63,7 @@ def test_small_requests_share_budget() -> None:
         async with budget.reserve(40), budget.reserve(40), budget.reserve(20):
             return budget.in_use
 
-    assert anyio.run(main) == 100
+    assert run(main) == 100
 
 
 def test_request_larger_than_budget_runs_alone() -> None:
@@ -56,7 +72,7 @@ def test_request_larger_than_budget_runs_alone() -> None:
         async with budget.reserve(5_000):
             return budget.in_use
 
-    assert anyio.run(main) == 100
+    assert run(main) == 100
 
 
 def test_wait_past_limit_is_busy_error() -> None:
@@ -70,7 +86,7 @@ def test_wait_past_limit_is_busy_error() -> None:
         assert "80 of its 100 non-zeros" in raised.value.message
         return budget
 
-    assert anyio.run(main).in_use == 0
+    assert run(main).in_use == 0
 
 
 def test_share_freed_after_error_and_cancel() -> None:
@@ -84,4 +100,4 @@ def test_share_freed_after_error_and_cancel() -> None:
                 await anyio.sleep(10)
         return budget.in_use
 
-    assert anyio.run(main) == 0
+    assert run(main) == 0
