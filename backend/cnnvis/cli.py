@@ -259,10 +259,49 @@ def check_before_serving() -> None:
     load_default_split(settings.data_dir)
 
 
+def notice_dead_workers_early() -> None:
+    """Make uvicorn's supervisor replace a worker that dies during a health ping.
+
+    uvicorn 0.55 waits for a worker's answer to its ping for the whole timeout
+    (WORKER_HEALTHCHECK_S), and keeps the worker's end of the pipe open itself,
+    so the pipe never reports the death. A worker killed during that wait was
+    replaced only 60 s later. This wait checks the process every half second.
+    """
+    import pickle
+
+    from uvicorn.supervisors import multiprocess
+
+    if not hasattr(multiprocess.Process, "_healthcheck"):
+        logging.getLogger(__name__).warning(
+            "uvicorn's supervisor has no Process._healthcheck; a worker that dies "
+            "during a health ping is replaced only after %d s",
+            WORKER_HEALTHCHECK_S,
+        )
+        return
+
+    def healthcheck(self: multiprocess.Process, timeout: float) -> bool | None:
+        try:
+            self.parent_conn.send(b"ping")
+            deadline = time.monotonic() + timeout
+            while True:
+                remaining = deadline - time.monotonic()
+                if self.parent_conn.poll(max(0.0, min(0.5, remaining))):
+                    started: bool = self.parent_conn.recv()
+                    return started
+                if remaining <= 0 or not self.process.is_alive():
+                    return None
+        except (OSError, EOFError, pickle.UnpicklingError):
+            return None
+
+    multiprocess.Process._healthcheck = healthcheck  # type: ignore[method-assign]
+
+
 def run_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     check_before_serving()
+    if args.workers > 1:
+        notice_dead_workers_early()
     uvicorn.run(
         "cnnvis.app:create_app",
         factory=True,
