@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from cnnvis.config import get_settings
+from cnnvis.config import SettingsInvalidError, get_settings
 from cnnvis.errors import DataUnavailableError, ModelLoadError
 from cnnvis.nets import MODEL_IDS
 
@@ -334,6 +334,6 @@ def main(argv: list[str] | None = None) -> None:
 
             train, test = load_default_split(get_settings().data_dir)
             print(f"{len(train) + len(test)} digits ready in {get_settings().data_dir}")
-    except (DataUnavailableError, ModelLoadError) as error:
+    except (DataUnavailableError, ModelLoadError, SettingsInvalidError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from error

@@ -1,13 +1,21 @@
 """Settings read from the environment (prefix CNNVIS_), documented in the README."""
 
+import json
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 # The repository root when running from a checkout; models/ and frontend/ live there.
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+# An origin as browsers send it: scheme, host and an optional port, no path.
+ORIGIN_PATTERN = re.compile(r"https?://(\[[0-9a-fA-F:.]+\]|[^/\s:\[\]]+)(:\d{1,5})?")
 
 
 def _default_cache_dir() -> Path:
@@ -75,13 +83,54 @@ class Settings(BaseSettings):
         description="How long a conv-matrix request waits for its share of the "
         "budget before the answer is 503 with the reason.",
     )
-    cors_origins: list[str] = Field(
+    cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Origins allowed by CORS; empty closes CORS (the page is served "
-        "from the same origin and needs none).",
+        description="Origins allowed by CORS, as a JSON list or separated by commas; "
+        "empty closes CORS (the page is served from the same origin and needs none).",
     )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def parse_origins(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as error:
+                raise ValueError(
+                    f"{text!r} is not a valid JSON list ({error})"
+                ) from error
+        return [origin.strip() for origin in text.split(",") if origin.strip()]
+
+    @field_validator("cors_origins")
+    @classmethod
+    def check_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not ORIGIN_PATTERN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin; write scheme://host[:port] with no "
+                    "path or trailing slash, such as https://class.example.org"
+                )
+        return origins
+
+
+class SettingsInvalidError(ValueError):
+    """A CNNVIS_ environment variable has a value that cannot be used."""
 
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """Read the settings once; an invalid variable raises SettingsInvalidError."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = [
+            f"CNNVIS_{str(item['loc'][0]).upper()}: "
+            f"{str(item['msg']).removeprefix('Value error, ')}"
+            for item in error.errors()
+        ]
+        raise SettingsInvalidError("; ".join(problems)) from error
+    except SettingsError as error:
+        raise SettingsInvalidError(str(error)) from error

@@ -78,11 +78,14 @@ def test_cors_closed_without_origins(
     assert ALLOW_ORIGIN not in simple.headers
 
 
+@pytest.mark.parametrize(
+    "value", [json.dumps(ALLOWED), " , ".join(ALLOWED)], ids=["json", "commas"]
+)
 @pytest.mark.parametrize("origin", ALLOWED)
 def test_cors_env_allows_listed_origin(
-    monkeypatch: pytest.MonkeyPatch, origin: str
+    monkeypatch: pytest.MonkeyPatch, origin: str, value: str
 ) -> None:
-    client = app_from_environment(monkeypatch, json.dumps(ALLOWED))
+    client = app_from_environment(monkeypatch, value)
 
     response = preflight(client, origin)
     simple = client.get("/healthz", headers={"Origin": origin})
