@@ -53,20 +53,29 @@ async def run_clients(
     return latencies, elapsed
 
 
-def forward_floor(image: torch.Tensor, repeats: int = 300) -> float:
-    """Median time (ms) of one forward pass through all three models, in process."""
+def forward_floors(image: torch.Tensor, repeats: int = 300) -> tuple[float, float]:
+    """Median time (ms) of one digit through all three models, in process.
+
+    Returns the time of the modules themselves (as /activations runs them) and
+    of the copies with BatchNorm folded that /predict runs, measured in turns.
+    """
     settings = Settings()
     torch.set_num_threads(settings.torch_threads)
-    models = [load_model(model_id, settings.models_dir).model for model_id in MODEL_IDS]
+    served = [load_model(model_id, settings.models_dir) for model_id in MODEL_IDS]
     batch = image.reshape(1, 1, 28, 28)
-    times = []
+    modules: list[float] = []
+    folded: list[float] = []
     with torch.inference_mode():
         for _ in range(repeats):
             started = time.perf_counter()
-            for model in models:
-                model(batch)
-            times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+            for model in served:
+                model.model(batch)
+            modules.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            for model in served:
+                model.fast_logits(batch)
+            folded.append((time.perf_counter() - started) * 1000)
+    return statistics.median(modules), statistics.median(folded)
 
 
 def main() -> None:
@@ -88,7 +97,7 @@ def main() -> None:
     _, test = load_default_split(Settings().data_dir)
     image = test.images[0, 0]
     body = {"image": image.tolist()}
-    floor_ms = forward_floor(image)
+    modules_ms, floor_ms = forward_floors(image)
 
     port = free_port()
     server = start_server(port)
@@ -102,7 +111,13 @@ def main() -> None:
         stop_server(server)
 
     rows = [
-        ("in-process forward, 3 models (floor)", floor_ms, None, None),
+        ("in-process forward, 3 models as modules", modules_ms, None, None),
+        (
+            "in-process forward, 3 models, BatchNorm folded (floor)",
+            floor_ms,
+            None,
+            None,
+        ),
         (
             "1 client",
             percentile(single, 50),
