@@ -30,6 +30,7 @@ from cnnvis.api.routes import (
     conv_matrix,
     gradients,
     layers,
+    limits,
     models,
     predict,
     samples,
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         layers.router,
         conv_matrix.router,
         gradients.router,
+        limits.router,
     ):
         app.include_router(router)
 

@@ -9,6 +9,7 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
+from cnnvis.app import create_app
 from cnnvis.config import Settings
 from cnnvis.data import Digits
 from tests.api import canvas
@@ -226,3 +227,52 @@ def test_weights_unchanged(client: TestClient, digits: Digits) -> None:
     for model_id, served_model in served.items():
         for name, module in served_model.model.named_modules():
             assert not module.training, f"{model_id} {name or '(root)'} in train mode"
+
+
+def test_limits_report_defaults(client: TestClient) -> None:
+    response = client.get("/api/v1/limits")
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "max_body_bytes": 2_097_152,
+        "max_image_side": 1024,
+        "conv_matrix": {
+            "max_nonzeros": 4_000_000,
+            "max_returned_nonzeros": 500_000,
+            "budget_nonzeros": 8_000_000,
+        },
+        "gradient_flow_budget": 2000.0,
+    }
+
+
+def test_limits_follow_settings() -> None:
+    settings = Settings(
+        max_body_bytes=4096, max_image_side=64, conv_matrix_budget=5, flow_budget=8
+    )
+    # Not entered: the limits need no models, so the lifespan need not run.
+    client = TestClient(create_app(settings))
+
+    body = client.get("/api/v1/limits").json()
+
+    assert body["max_body_bytes"] == 4096
+    assert body["max_image_side"] == 64
+    assert body["conv_matrix"]["budget_nonzeros"] == 5
+    assert body["gradient_flow_budget"] == 8.0
+
+
+def test_conv_matrix_limit_is_enforced(client: TestClient) -> None:
+    """The reported non-zero limit is the one a request is checked against."""
+    limit = client.get("/api/v1/limits").json()["conv_matrix"]["max_nonzeros"]
+    # 8 × 8 channels, 64 × 64, kernel 4 × 5: 61 × 60 × 20 × 64 = 4,684,800.
+    over = {
+        "dims": 2,
+        "in_channels": 8,
+        "out_channels": 8,
+        "input_size": [64, 64],
+        "kernel_size": [4, 5],
+    }
+
+    response = client.post("/api/v1/conv-matrix", json=over)
+
+    assert response.status_code == 422, response.text
+    assert f"{4_684_800:,} non-zeros; the limit is {limit:,}" in response.text

@@ -46,6 +46,7 @@ OPERATIONS = [
     ("POST", "/api/v1/conv-matrix"),
     ("POST", "/api/v1/gradients"),
     ("POST", "/api/v1/gradient-flow"),
+    ("GET", "/api/v1/limits"),
     ("GET", "/healthz"),
 ]
 
