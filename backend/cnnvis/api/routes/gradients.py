@@ -126,14 +126,22 @@ async def _run_cancellable(
     """Run the experiment in the worker process; stop it if the client disconnects."""
     done = anyio.Event()
     run_id = worker.new_run_id()
+    failure: CnnvisError | None = None
+    result: dict[str, Any] | None = None
     async with anyio.create_task_group() as group:
         group.start_soon(_watch_disconnect, request, worker, run_id, done)
         try:
             result = await anyio.to_thread.run_sync(
                 worker.run, config, run_id, limiter=_flow_limiter
             )
+        except CnnvisError as error:
+            # Raised out of the task group it would arrive wrapped in an
+            # ExceptionGroup, which no handler maps to its 503.
+            failure = error
         finally:
             done.set()  # ends the watcher
+    if failure is not None:
+        raise failure
     if result is None:
         logger.info(
             "cancelled gradient-flow run: client disconnected, config=%s", config
