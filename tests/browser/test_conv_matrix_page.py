@@ -7,6 +7,7 @@ after drawing, so row 0 on top shows as range[0] > range[1].
 """
 
 import math
+import re
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from tests.servers import screenshot_path
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = screenshot_path("conv-matrix.png")
+CHANNEL_SCREENSHOT = screenshot_path("conv-channel-limit.png")
 MATRIX = '[data-testid="conv-matrix"]'
 TRANSPOSE = '[data-testid="conv-transpose"]'
 # Long enough for a request and a 576 × 784 render on a loaded CI machine.
@@ -346,30 +348,36 @@ def test_out_of_range_value_explained(page: Page) -> None:
     expect(note).to_be_hidden()
 
 
-def test_oversized_channel_choice_disabled(page: Page) -> None:
+def test_oversized_channel_choice_disabled(page: Page, page_log: PageLog) -> None:
     # cnn conv2 maps 32 channels of 12×12 to 128 of 8×8 with 5×5 kernels, so
     # one channel pair has 8·8·25 = 1,600 non-zeros and all pairs together
-    # 1,600 · 32 · 128 = 6,553,600, which the server rejects.
+    # 1,600 · 32 · 128 = 6,553,600, more than the server's 4,000,000.
     open_page(page, "#src=layer&model=cnn&layer=conv2&oc=all&ic=0")
     all_inputs = page.locator('#in-channel option[value="all"]')
     note = page.locator("#channel-note")
 
-    # The page asks the server about the choice after loading the layer.
+    # The choices are limited once the layer's shapes and the limits arrive.
     expect(all_inputs).to_be_disabled(timeout=RENDER_TIMEOUT_MS)
     expect(note).to_be_visible()
     expect(note).to_contain_text(
         "All 32 input channels cannot be combined with all 128 output channels"
     )
     expect(note).to_contain_text("6,553,600 non-zeros")
+    expect(note).to_contain_text("the server's limit is 4,000,000")
+    expect(all_inputs).to_have_attribute(
+        "title", re.compile("6,553,600 non-zeros.*4,000,000")
+    )
     # All outputs with one input (204,800 non-zeros) and one input channel
     # with all outputs stay available.
     expect(page.locator('#out-channel option[value="all"]')).to_be_enabled()
     expect(page.locator('#in-channel option[value="1"]')).to_be_enabled()
+    page.locator("#layer-controls").screenshot(path=str(CHANNEL_SCREENSHOT))
 
     page.locator("#out-channel").select_option("0")
 
     expect(all_inputs).to_be_enabled()
     expect(note).to_be_hidden()
+    check_clean(page_log)
 
 
 @pytest.mark.parametrize(

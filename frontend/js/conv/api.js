@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * POST /api/v1/conv-matrix, and the types of its response. The other
- * endpoints the page uses (models, samples) come from ../api.js.
+ * POST /api/v1/conv-matrix and GET /api/v1/limits, and the types of their
+ * responses. The other endpoints the page uses (models, samples, filters,
+ * parameters) come from ../api.js.
  */
 
 import { jsonPost, requestJson } from "../api.js";
@@ -38,6 +39,35 @@ import { jsonPost, requestJson } from "../api.js";
  * @property {Record<string, number>} counts
  * @property {Record<string, number>} milliseconds
  */
+
+/**
+ * @typedef {object} ConvMatrixLimits
+ * @property {number} max_nonzeros POST /api/v1/conv-matrix rejects a larger
+ *   W with a 422.
+ * @property {number} max_returned_nonzeros W's entries are sent up to this
+ *   many non-zeros.
+ * @property {number} budget_nonzeros Non-zeros built at once per server
+ *   process, beyond which requests wait.
+ */
+
+/**
+ * @typedef {object} ServerLimits
+ * @property {number} max_body_bytes Largest request body, in bytes.
+ * @property {number} max_image_side Largest PNG width or height, in pixels.
+ * @property {ConvMatrixLimits} conv_matrix
+ * @property {number} gradient_flow_budget Largest gradient-flow experiment,
+ *   in the server's cost units.
+ */
+
+/**
+ * Fetches the limits that the server checks requests against
+ * (GET /api/v1/limits).
+ *
+ * @returns {Promise<ServerLimits>}
+ */
+export async function fetchLimits() {
+  return requestJson("/limits");
+}
 
 /**
  * Requests W, Wᵀ and the checks of a convolution

@@ -1,15 +1,10 @@
 // @ts-check
 /**
  * Checks of a trained layer's channel choices against the server's limit.
- * POST /api/v1/conv-matrix rejects a matrix W with more non-zeros than a
- * limit that the API does not report. The page counts each choice's
- * non-zeros from the layer's shapes. A choice with no more non-zeros than a
- * matrix the server has accepted is available. Any other choice is sent to
- * the server once, without the matrix's entries, and a 422 makes it
- * unavailable with the server's message as the reason.
- *
- * TODO: compare the counts with the limit itself, and drop the checking
- * requests, once the API reports its non-zero limit.
+ * POST /api/v1/conv-matrix rejects a matrix W with more non-zeros than
+ * `conv_matrix.max_nonzeros` of GET /api/v1/limits. The page counts each
+ * choice's non-zeros from the layer's shapes, exactly as the server does,
+ * and compares the count with that limit, so no choice has to be sent.
  */
 
 /** @typedef {import("../api.js").FilterResponse} FilterResponse */
@@ -32,32 +27,20 @@
 /** @typedef {"all" | "one"} ChannelChoice All channels or a single one. */
 
 /**
- * @typedef {object} ChannelVerdict
- * @property {boolean} rejected
- * @property {string} message The server's reason, when rejected.
- */
-
-/**
  * @typedef {object} LayerChoice Channel choices on both sides of a layer.
- * @property {string} model
- * @property {string} layer
  * @property {ChannelChoice} out
  * @property {ChannelChoice} in
  */
 
 /**
- * @callback CheckChoice Sends the request of a channel choice and returns
- *   the server's verdict, or null when it gave none (a network error, say).
- * @param {LayerChoice} choice
- * @returns {Promise<ChannelVerdict | null>}
- */
-
-/**
  * @typedef {object} ChannelReasons Why each choice is unavailable, or null
- *   where it is available or still being checked.
+ *   where it is available.
  * @property {{ all: string | null, one: string | null }} out
  * @property {{ all: string | null, one: string | null }} in
  */
+
+/** Formats counts with thousands separators, as "6,553,600". */
+const integer = new Intl.NumberFormat("en");
 
 /**
  * Returns the shapes of a conv layer from its filters (kernel, stride,
@@ -144,134 +127,71 @@ function describeChoice(choice, side, geometry) {
 }
 
 /**
- * Explains why the server rejects a choice, quoting its message.
+ * Explains why a choice is over the server's limit.
  *
  * @param {LayerChoice} choice
  * @param {"out" | "in"} side The side whose option is disabled.
  * @param {LayerGeometry} geometry
- * @param {string} message
+ * @param {{ nonzeros: number, maxNonzeros: number }} counts
  */
-function describeRejection(choice, side, geometry, message) {
+function describeRejection(choice, side, geometry, counts) {
   const other = side === "out" ? "in" : "out";
   const picked = describeChoice(choice, side, geometry);
   return (
     `${picked[0].toUpperCase()}${picked.slice(1)} cannot be combined ` +
-    `with ${describeChoice(choice, other, geometry)} because the server ` +
-    `rejects that matrix: "${message}"`
+    `with ${describeChoice(choice, other, geometry)}, because W would ` +
+    `have ${integer.format(counts.nonzeros)} non-zeros and the server's ` +
+    `limit is ${integer.format(counts.maxNonzeros)}.`
   );
 }
 
-/** Settles which channel choices the server accepts, and remembers it. */
-export class ChannelLimits {
-  /**
-   * @param {CheckChoice} check Sends the request of a choice.
-   * @param {() => void} onSettled Called when a check ends, so that the
-   *   page can update the reasons it shows.
-   */
-  constructor(check, onSettled) {
-    this.check = check;
-    this.onSettled = onSettled;
-    /** Non-zeros of the largest matrix the server has accepted. */
-    this.acceptedNonzeros = 0;
-    /**
-     * Verdict of each checked choice, or "checking", keyed by model, layer
-     * and choice.
-     *
-     * @type {Map<string, ChannelVerdict | "checking">}
-     */
-    this.verdicts = new Map();
-  }
-
-  /**
-   * Records a matrix the server accepted: every choice with as many
-   * non-zeros or fewer is accepted too.
-   *
-   * @param {number} nonzeros
-   */
-  accept(nonzeros) {
-    this.acceptedNonzeros = Math.max(this.acceptedNonzeros, nonzeros);
-  }
-
-  /**
-   * Returns why each channel choice is unavailable, given the choice made
-   * on the other side. Choices that need the server's verdict are checked
-   * in the background, and `onSettled` reports the end of each check.
-   *
-   * @param {{ model: string, layer: string, geometry: LayerGeometry,
-   *   outChannel: number | null, inChannel: number | null }} selection A
-   *   channel of null is all channels.
-   * @returns {ChannelReasons}
-   */
-  reasons({ model, layer, geometry, outChannel, inChannel }) {
-    const perPair = pairNonzeros(geometry);
-    const counts = {
-      out: { all: geometry.outChannels, one: 1 },
-      in: { all: geometry.inChannels, one: 1 },
-    };
-    /** @type {ChannelReasons} */
-    const reasons = {
-      out: { all: null, one: null },
-      in: { all: null, one: null },
-    };
-    /** @type {LayerChoice} */
-    const current = {
-      model,
-      layer,
-      out: outChannel === null ? "all" : "one",
-      in: inChannel === null ? "all" : "one",
-    };
-    for (const side of /** @type {const} */ (["out", "in"])) {
-      for (const option of /** @type {const} */ (["all", "one"])) {
-        // The page's own request settles the current choice.
-        if (option === current[side]) {
-          continue;
-        }
-        /** @type {LayerChoice} */
-        const choice = { ...current, [side]: option };
-        const nonzeros =
-          perPair * counts.out[choice.out] * counts.in[choice.in];
-        const verdict = this.verdict(choice, nonzeros);
-        if (verdict?.rejected) {
-          reasons[side][option] = describeRejection(
-            choice,
-            side,
-            geometry,
-            verdict.message,
-          );
-        }
+/**
+ * Returns why each channel choice of a layer is unavailable, given the
+ * choice made on the other side. The current choice is left to the page's
+ * own request, whose error explains a rejection.
+ *
+ * @param {{ geometry: LayerGeometry, outChannel: number | null,
+ *   inChannel: number | null, maxNonzeros: number }} selection A channel of
+ *   null is all channels. `maxNonzeros` is the server's
+ *   `conv_matrix.max_nonzeros`.
+ * @returns {ChannelReasons}
+ */
+export function channelReasons({
+  geometry,
+  outChannel,
+  inChannel,
+  maxNonzeros,
+}) {
+  const perPair = pairNonzeros(geometry);
+  const counts = {
+    out: { all: geometry.outChannels, one: 1 },
+    in: { all: geometry.inChannels, one: 1 },
+  };
+  /** @type {ChannelReasons} */
+  const reasons = {
+    out: { all: null, one: null },
+    in: { all: null, one: null },
+  };
+  /** @type {LayerChoice} */
+  const current = {
+    out: outChannel === null ? "all" : "one",
+    in: inChannel === null ? "all" : "one",
+  };
+  for (const side of /** @type {const} */ (["out", "in"])) {
+    for (const option of /** @type {const} */ (["all", "one"])) {
+      if (option === current[side]) {
+        continue;
+      }
+      /** @type {LayerChoice} */
+      const choice = { ...current, [side]: option };
+      const nonzeros = perPair * counts.out[choice.out] * counts.in[choice.in];
+      if (nonzeros > maxNonzeros) {
+        reasons[side][option] = describeRejection(choice, side, geometry, {
+          nonzeros,
+          maxNonzeros,
+        });
       }
     }
-    return reasons;
   }
-
-  /**
-   * Returns the verdict on a choice: accepted when no larger than a matrix
-   * the server accepted, otherwise the server's verdict, or null while it
-   * is being checked.
-   *
-   * @param {LayerChoice} choice
-   * @param {number} nonzeros
-   * @returns {ChannelVerdict | null}
-   */
-  verdict(choice, nonzeros) {
-    if (nonzeros <= this.acceptedNonzeros) {
-      return { rejected: false, message: "" };
-    }
-    const key = [choice.model, choice.layer, choice.out, choice.in].join("/");
-    const known = this.verdicts.get(key);
-    if (known !== undefined) {
-      return known === "checking" ? null : known;
-    }
-    this.verdicts.set(key, "checking");
-    this.check(choice).then((verdict) => {
-      if (verdict && !verdict.rejected) {
-        this.accept(nonzeros);
-      }
-      // A check that failed without a verdict leaves the choice available
-      // and is not repeated, because the page's own request shows the error.
-      this.verdicts.set(key, verdict ?? { rejected: false, message: "" });
-      this.onSettled();
-    });
-    return null;
-  }
+  return reasons;
 }

@@ -1,49 +1,18 @@
 // @ts-check
 /**
  * The channel selects of a trained layer: the channels the layer has, and
- * which choices of them the server accepts (see channel-limits.js). Loads
- * each layer's shapes once, from its filters and the model's parameter
- * table.
+ * which choices of them are within the server's non-zero limit (see
+ * channel-limits.js). Loads each layer's shapes once, from its filters and
+ * the model's parameter table, and the limit once from GET /api/v1/limits.
  */
 
-import { ApiError, fetchFilters, fetchParameters } from "../api.js";
-import { computeConvMatrix } from "./api.js";
-import { ChannelLimits, layerGeometry } from "./channel-limits.js";
+import { fetchFilters, fetchParameters } from "../api.js";
+import { fetchLimits } from "./api.js";
+import { channelReasons, layerGeometry } from "./channel-limits.js";
 
-/** @typedef {import("./channel-limits.js").ChannelVerdict} ChannelVerdict */
-/** @typedef {import("./channel-limits.js").LayerChoice} LayerChoice */
 /** @typedef {import("./channel-limits.js").LayerGeometry} LayerGeometry */
 /** @typedef {import("./controls.js").ConvControls} ConvControls */
 /** @typedef {import("./state.js").ConvState} ConvState */
-
-/**
- * Sends the request of a channel choice without the digit or the matrix's
- * entries, which do not change whether the server accepts it.
- *
- * @param {LayerChoice} choice
- * @returns {Promise<ChannelVerdict | null>}
- */
-async function checkChannels(choice) {
-  const request = {
-    layer: {
-      model: choice.model,
-      layer: choice.layer,
-      out_channel: choice.out === "all" ? null : 0,
-      in_channel: choice.in === "all" ? null : 0,
-    },
-    include_matrix: false,
-  };
-  try {
-    await computeConvMatrix(request);
-    return { rejected: false, message: "" };
-  } catch (error) {
-    // The server rejects a matrix over its non-zero limit with a 422.
-    if (error instanceof ApiError && error.status === 422) {
-      return { rejected: true, message: error.message };
-    }
-    return null;
-  }
-}
 
 /** Fills the channel selects of the chosen layer and limits their choices. */
 export class LayerChannels {
@@ -56,17 +25,32 @@ export class LayerChannels {
     this.currentState = currentState;
     /** @type {Map<string, LayerGeometry>} Shapes of each model's layer. */
     this.geometries = new Map();
-    this.limits = new ChannelLimits(checkChannels, () => this.showLimits());
+    /**
+     * The server's `conv_matrix.max_nonzeros`, or null until it arrives or
+     * when GET /api/v1/limits failed.
+     *
+     * @type {number | null}
+     */
+    this.maxNonzeros = null;
   }
 
   /**
-   * Records a matrix the server accepted, so that smaller choices need no
-   * check.
-   *
-   * @param {number} nonzeros
+   * Fetches the server's non-zero limit, then limits the choices. When the
+   * request fails, every choice stays enabled, and the server's 422 for an
+   * oversized matrix is shown as any request error is.
    */
-  accept(nonzeros) {
-    this.limits.accept(nonzeros);
+  async loadLimits() {
+    try {
+      const limits = await fetchLimits();
+      this.maxNonzeros = limits.conv_matrix.max_nonzeros;
+    } catch (error) {
+      console.warn(
+        `GET /api/v1/limits failed, so the channel choices are not ` +
+          `limited: ${error instanceof Error ? error.message : error}`,
+      );
+      return;
+    }
+    this.showLimits();
   }
 
   /** Lists the channels of the chosen layer, then limits the choices. */
@@ -95,19 +79,21 @@ export class LayerChannels {
     }
   }
 
-  /** Disables the channel choices of the chosen layer the server rejects. */
+  /**
+   * Disables the channel choices of the chosen layer whose matrix has more
+   * non-zeros than the server's limit.
+   */
   showLimits() {
     const state = this.currentState();
     const geometry = this.geometries.get(`${state.model}/${state.layer}`);
-    if (state.source !== "layer" || !geometry) {
+    if (state.source !== "layer" || !geometry || this.maxNonzeros === null) {
       return;
     }
-    const reasons = this.limits.reasons({
-      model: state.model,
-      layer: state.layer,
+    const reasons = channelReasons({
       geometry,
       outChannel: state.outChannel,
       inChannel: state.inChannel,
+      maxNonzeros: this.maxNonzeros,
     });
     this.controls.setChannelLimits(reasons);
   }

@@ -169,8 +169,8 @@ function applyPatch(patch) {
 }
 
 /**
- * Lists the channels of a newly chosen layer, or checks which channel
- * choices the server accepts after another change of the layer form.
+ * Lists the channels of a newly chosen layer, or limits the channel
+ * choices again after another change of the layer form.
  *
  * @param {ConvState} previous The state before the change.
  */
@@ -245,7 +245,6 @@ async function sendRequest() {
   if (number !== requestNumber) {
     return;
   }
-  channels.accept(response.counts.nonzeros);
   const message = await showResponse(response);
   if (message !== null) {
     setStatus(message);
@@ -334,6 +333,7 @@ async function loadSample() {
 async function start() {
   controls.show(state);
   scheduleRequest();
+  channels.loadLimits().catch(showError);
   const models = await listModels();
   controls.setModels(models);
   await channels.load();
