@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Request, expect
 
 from tests.browser.conftest import PageLog
 from tests.servers import screenshot_path
@@ -27,6 +27,8 @@ RENDER_TIMEOUT_MS = 30_000
 # Generous for CI. Headless chromium on a 2-core machine, loaded by other test
 # runs (load average 8–12), drew 676 × 784 (W and Wᵀ) in 0.38–1.6 s.
 MAX_LARGE_RENDER_MS = 5_000
+# How long a test waits to see that the page sends no further request.
+NO_REQUEST_WAIT_MS = 1_000
 
 
 def open_page(page: Page, hash_: str = "") -> None:
@@ -103,6 +105,18 @@ def hover_cell(page: Page, selector: str, row: int, column: int) -> None:
         [selector, row, column],
     )
     page.mouse.move(x, y)
+
+
+def is_conv_matrix_post(request: Request) -> bool:
+    return request.method == "POST" and request.url.endswith("/api/v1/conv-matrix")
+
+
+def request_layer(request: Request) -> tuple[str, int | None, int | None]:
+    """Return the layer and channels that a POST /api/v1/conv-matrix requests."""
+    body = request.post_data_json
+    assert body is not None, "the request had no JSON body"
+    layer = body["layer"]
+    return layer["layer"], layer["out_channel"], layer["in_channel"]
 
 
 def check_clean(page_log: PageLog) -> None:
@@ -378,6 +392,59 @@ def test_oversized_channel_choice_disabled(page: Page, page_log: PageLog) -> Non
     expect(all_inputs).to_be_enabled()
     expect(note).to_be_hidden()
     check_clean(page_log)
+
+
+def test_layer_choice_sends_one_request(page: Page, page_log: PageLog) -> None:
+    posts: list[Request] = []
+    page.on(
+        "request",
+        lambda request: posts.append(request) if is_conv_matrix_post(request) else None,
+    )
+    open_page(page, "#src=layer&model=cnn&layer=conv1&oc=0&ic=0")
+    expect(page.locator("#in-channel option")).to_have_count(2)
+    # A request that is never sent cannot be awaited, so wait for a stray one.
+    page.wait_for_timeout(NO_REQUEST_WAIT_MS)
+
+    assert [request_layer(request) for request in posts] == [("conv1", 0, 0)]
+
+    page.locator("#layer-name").select_option("conv2")
+    # conv2 maps 12×12 to 8×8, so one channel pair's W is 64 × 144.
+    wait_for_shape(page, MATRIX, 64, 144)
+    expect(page.locator("#in-channel option")).to_have_count(33)
+    page.wait_for_timeout(NO_REQUEST_WAIT_MS)
+
+    assert [request_layer(request) for request in posts] == [
+        ("conv1", 0, 0),
+        ("conv2", 0, 0),
+    ]
+    limits = [url for url in page_log.requests if url.endswith("/api/v1/limits")]
+    assert len(limits) == 1, "GET /api/v1/limits should be sent once"
+    check_clean(page_log)
+
+
+def test_channel_choices_enabled_without_limits(page: Page) -> None:
+    page.route(
+        "**/api/v1/limits",
+        lambda route: route.fulfill(status=503, json={"detail": "Unavailable."}),
+    )
+    all_inputs = page.locator('#in-channel option[value="all"]')
+    status = page.locator("#conv-status")
+
+    # The page warns once it has given up on the limits.
+    with page.expect_console_message(
+        lambda message: "/api/v1/limits failed" in message.text
+    ):
+        open_page(page, "#src=layer&model=cnn&layer=conv2&oc=all&ic=0")
+    expect(page.locator("#in-channel option")).to_have_count(33)
+
+    expect(all_inputs).to_be_enabled()
+    expect(page.locator("#channel-note")).to_be_hidden()
+
+    page.locator("#in-channel").select_option("all")
+
+    expect(status).to_contain_text("6,553,600 non-zeros", timeout=RENDER_TIMEOUT_MS)
+    expect(status).to_contain_text("the limit is 4,000,000")
+    expect(status).to_have_attribute("data-kind", "error")
 
 
 @pytest.mark.parametrize(
