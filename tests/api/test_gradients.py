@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from fastapi.testclient import TestClient
 
-from cnnvis.analysis.gradient_flow import FlowConfig, run_experiment
+from cnnvis.analysis.gradient_flow import FlowConfig, measurement_batch, run_experiment
 from cnnvis.analysis.gradients import layer_gradients
 from cnnvis.config import Settings
 from cnnvis.data import load_default_split
@@ -170,6 +170,33 @@ def test_gradients_bad_input(
 def train_digits(settings: Settings) -> tuple[torch.Tensor, torch.Tensor]:
     train, _ = load_default_split(settings.data_dir)
     return train.images, train.labels
+
+
+@pytest.mark.parametrize("size", [4, 10, 32, 64])
+def test_measurement_batch_cycles_labels(
+    train_digits: tuple[torch.Tensor, torch.Tensor], size: int
+) -> None:
+    _, labels = train_digits
+
+    index = measurement_batch(labels, size, seed=5)
+
+    assert labels[index].tolist() == [i % 10 for i in range(size)]
+    assert len(set(index.tolist())) == size
+    assert torch.equal(index, measurement_batch(labels, size, seed=5))
+    assert not torch.equal(index, measurement_batch(labels, size, seed=6))
+
+
+def test_residual_loss_not_zero_at_init(
+    train_digits: tuple[torch.Tensor, torch.Tensor],
+) -> None:
+    """A batch of one label once gave a deep residual network a loss of 0."""
+    config = FlowConfig(blocks=60, width=8, batch_size=32, init="kaiming")
+
+    result = run_experiment(config, *train_digits)
+
+    residual = result["networks"]["residual"]["at_init"]
+    assert residual["loss"] is None or residual["loss"] > 1.0, residual["loss"]
+    assert max(norm or 0.0 for norm in residual["weight_grad_norms"]) > 0.0
 
 
 def test_plain_gradients_vanish_without_batchnorm(

@@ -176,6 +176,19 @@ def train_steps(
     return losses
 
 
+def measurement_batch(labels: Tensor, size: int, seed: int) -> Tensor:
+    """Return indices of `size` digits whose labels cycle 0, 1, …, 9, drawn with `seed`.
+
+    The training split is stored sorted by label, so its first digits are all
+    zeros: a batch of them gives a network a near-zero loss and gradients.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(labels), generator=generator)
+    shuffled = labels[order]
+    by_label = [order[shuffled == digit] for digit in range(10)]
+    return torch.stack([by_label[i % 10][i // 10] for i in range(size)])
+
+
 def run_experiment(
     config: FlowConfig,
     train_images: Tensor,
@@ -184,15 +197,17 @@ def run_experiment(
 ) -> dict[str, Any]:
     """Measure both networks at initialisation and after `config.steps` steps.
 
-    The norms are measured on the first `batch_size` training digits, in train
-    mode as during training, so BatchNorm uses the batch's own statistics.
-    Training draws seeded random batches from the whole training split.
+    The norms are measured on `batch_size` training digits with every label in
+    turn (chosen with `config.seed`), in train mode as during training, so
+    BatchNorm uses the batch's own statistics. Training draws seeded random
+    batches from the whole training split.
     """
     if cancel is not None and cancel.is_set():
         raise Cancelled  # cancelled while it waited for its turn
     started = time.perf_counter()
-    images = train_images[: config.batch_size]
-    labels = train_labels[: config.batch_size]
+    index = measurement_batch(train_labels, config.batch_size, config.seed)
+    images = train_images[index]
+    labels = train_labels[index]
     plain, residual = build_pair(config)
     results: dict[str, Any] = {"config": asdict(config), "networks": {}}
     for name, net in (("plain", plain), ("residual", residual)):
