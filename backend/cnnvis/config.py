@@ -45,7 +45,12 @@ class Settings(BaseSettings):
         default=2 * 1024 * 1024, ge=1024, description="Largest request body, in bytes."
     )
     max_image_side: int = Field(
-        default=1024, ge=28, description="Largest PNG width or height, in pixels."
+        default=1024,
+        ge=28,
+        le=2048,
+        description="Largest PNG width or height, in pixels. Decoding takes memory "
+        "in proportion to the square of the side (a 2048 × 2048 canvas raised the "
+        "peak by 144 MB), so it is capped at 2048.",
     )
     torch_threads: int = Field(
         default=1,

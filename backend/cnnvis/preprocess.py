@@ -108,6 +108,11 @@ def decode_data_url(data_url: str, *, max_side: int) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(raw), formats=["PNG"])
         image.load()
+    except Image.DecompressionBombError as error:
+        raise PayloadTooLargeError(
+            f"png has too many pixels to decode ({error}); send a smaller canvas",
+            loc=PNG_LOC,
+        ) from error
     except UnidentifiedImageError as error:
         raise InvalidImageError(
             "png could not be decoded: its PNG data is truncated or corrupt; send a "

@@ -693,3 +693,18 @@ def test_predict_chunked_small(server_url: str) -> None:
     assert response.status_code == 200, response.text
     assert response.json()["input"] == vertical_bar()
     assert response.json()["results"]["cnn"]["prediction"] == 1
+
+
+def test_predict_decompression_bomb_is_413(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pillow's own pixel limit, if ever below the side limit, gives a 413."""
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    png = canvas.black_png(100, 100)  # 10,000 pixels, over twice Pillow's limit
+
+    response = client.post(PREDICT, json={"png": canvas.to_data_url(png)})
+
+    assert response.status_code == 413, response.text
+    error = single_error(response)
+    assert error["loc"] == ["body", "png"]
+    assert "too many pixels" in error["msg"]

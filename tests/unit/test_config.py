@@ -75,3 +75,13 @@ def test_invalid_setting_stops_serve_with_one_line() -> None:
     assert run.stderr.startswith("error: CNNVIS_MAX_BODY_BYTES: "), run.stderr
     assert "valid integer" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("side", ["27", "2049", "20000"])
+def test_image_side_out_of_range_rejected(
+    monkeypatch: pytest.MonkeyPatch, fresh_settings: None, side: str
+) -> None:
+    monkeypatch.setenv("CNNVIS_MAX_IMAGE_SIDE", side)
+
+    with pytest.raises(SettingsInvalidError, match="CNNVIS_MAX_IMAGE_SIDE: "):
+        get_settings()
