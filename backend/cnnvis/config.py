@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         default=2000.0,
         gt=0,
         description="Largest gradient-flow experiment, in cost units of blocks × "
-        "max(steps, 1) × width² × batch_size / 2048 (2000: 50 blocks × 40 steps "
+        "max(steps, 1) × max(width² × batch_size, 2048) / 2048 (2000: 50 blocks × 40 steps "
         "at width 8 with 32 digits).",
     )
     conv_matrix_budget: int = Field(

@@ -270,6 +270,8 @@ def test_gradient_flow_cached(client: TestClient) -> None:
         ({"steps": 201}, ["body", "steps"]),
         ({"init": "orthogonal"}, ["body", "init"]),
         ({"blocks": 50, "steps": 200}, ["body"]),
+        # Narrow and small, but 12,000 block-steps: 50 s of work.
+        ({"blocks": 60, "width": 2, "steps": 200, "batch_size": 4}, ["body"]),
         ({"depth": 3}, ["body", "depth"]),
         ({"blocks": "25"}, ["body", "blocks"]),
         ({"batchnorm": "true"}, ["body", "batchnorm"]),
