@@ -202,7 +202,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/", StaticFiles(directory=settings.frontend_dir, html=True), name="frontend"
     )
 
-    app.add_middleware(SecurityHeadersMiddleware)
+    # The last middleware added runs first. The security headers go on every
+    # response, the body limit's 413 and CORS preflights included.
     app.add_middleware(SlowRequestMiddleware, threshold_ms=settings.slow_request_ms)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
@@ -212,4 +213,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["content-type"],
         )
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

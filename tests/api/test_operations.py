@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -111,10 +112,38 @@ def test_cors_opens_for_configured_origin(settings: Settings) -> None:
     assert "access-control-allow-origin" not in other.headers
 
 
+def check_security_headers(headers: Mapping[str, str]) -> None:
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert "server" not in headers
+
+
 def test_security_headers_present(client: TestClient) -> None:
     response = client.get("/healthz")
 
-    assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.headers["x-frame-options"] == "DENY"
-    assert response.headers["referrer-policy"] == "no-referrer"
-    assert "server" not in response.headers
+    check_security_headers(response.headers)
+
+
+def test_security_headers_on_body_limit_413(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/predict",
+        content=b"x" * 3_000_000,
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 413, response.text
+    check_security_headers(response.headers)
+
+
+def test_security_headers_on_cors_preflight(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"cors_origins": [ORIGIN]}))
+    client = TestClient(app)  # preflights need no models
+
+    response = client.options(
+        "/api/v1/predict",
+        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"},
+    )
+
+    assert response.status_code == 200, response.text
+    check_security_headers(response.headers)
