@@ -287,6 +287,19 @@ def test_gradient_flow_bad_options(
     assert response.json()["detail"][0]["loc"] == loc
 
 
+def test_gradient_flow_nan_lr_named(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/gradient-flow",
+        content=b'{"lr": NaN}',
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 422, response.text
+    error = response.json()["detail"][0]
+    assert error["loc"] == ["body", "lr"]
+    assert "finite number" in error["msg"]
+
+
 def test_gradient_flow_over_budget_names_limit(client: TestClient) -> None:
     response = client.post("/api/v1/gradient-flow", json={"blocks": 50, "steps": 200})
 

@@ -1,6 +1,7 @@
 """Exception handlers: every 4xx response is {"detail": [{"loc", "msg", "type"}]}."""
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,18 +34,27 @@ async def handle_domain_error(request: Request, error: Exception) -> JSONRespons
     return _error(error.status_code, error.loc, error.message, error.error_type)
 
 
+def _error_item(item: Any) -> dict[str, Any]:
+    loc = list(item.get("loc", ()))
+    msg = str(item.get("msg", "")).removeprefix("Value error, ")
+    if item.get("type") == "json_invalid":
+        # FastAPI puts the character offset of the fault in loc and pydantic
+        # says only "JSON decode error"; the decoder's reason is in ctx.
+        reason = item.get("ctx", {}).get("error", "invalid syntax")
+        position = loc[1] if len(loc) > 1 else "?"
+        msg = (
+            f"the body is not valid JSON: {reason} at character {position}; send "
+            "one complete JSON object"
+        )
+        loc = ["body"]
+    return {"loc": loc, "msg": msg, "type": item.get("type", "")}
+
+
 async def handle_validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     # The echo of the input that FastAPI adds by default is left out: it can be
     # as large as the body itself.
-    items = [
-        {
-            "loc": list(item.get("loc", ())),
-            "msg": str(item.get("msg", "")).removeprefix("Value error, "),
-            "type": item.get("type", ""),
-        }
-        for item in error.errors()[:20]
-    ]
+    items = [_error_item(item) for item in error.errors()[:20]]
     content_type = request.headers.get("content-type", "")
     if items and items[0]["loc"] == ["body"] and "json" not in content_type:
         # FastAPI reads a body that is not declared as JSON as raw bytes, and

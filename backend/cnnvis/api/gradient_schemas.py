@@ -62,7 +62,7 @@ class GradientFlowRequest(BaseModel):
         default=0, ge=0, le=200, description="Adam steps on training digits."
     )
     batch_size: int = Field(default=32, ge=4, le=64)
-    lr: float = Field(default=1e-3, gt=0, le=1)
+    lr: float = Field(default=1e-3, gt=0, le=1, allow_inf_nan=False)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
