@@ -16,17 +16,36 @@ from cnnvis.nets import MODEL_IDS
 WORKER_HEALTHCHECK_S = 60
 
 
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
 def _positive(text: str) -> int:
-    value = int(text)
+    value = _whole(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not a positive whole number")
     return value
 
 
 def _port(text: str) -> int:
-    value = int(text)
+    value = _whole(text)
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port {value} is not in 1..65535")
+    return value
+
+
+def _learning_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 1:  # also false for NaN
+        raise argparse.ArgumentTypeError(
+            f"learning rate {value} is not in (0, 1]; try 0.001"
+        )
     return value
 
 
@@ -52,7 +71,10 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="server processes, each loading the models once (default: 1)",
     )
     serve.add_argument(
-        "--log-level", default="info", help="uvicorn log level (default: info)"
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug", "trace"],
+        help="uvicorn log level (default: info)",
     )
 
 
@@ -97,7 +119,7 @@ def _add_train(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     train.add_argument(
         "--lr",
-        type=float,
+        type=_learning_rate,
         default=1e-3,
         help="Adam's initial learning rate (default: 0.001)",
     )
@@ -254,6 +276,16 @@ def check_before_serving() -> None:
     from cnnvis.nets.registry import load_model
 
     settings = get_settings()
+    folders = [
+        ("CNNVIS_MODELS_DIR", settings.models_dir, "models/"),
+        ("CNNVIS_FRONTEND_DIR", settings.frontend_dir, "frontend/"),
+    ]
+    for variable, folder, default in folders:
+        if not folder.is_dir():
+            raise SettingsInvalidError(
+                f"{variable}: {folder} is not a folder; point it at one, or unset "
+                f"it to use the repository's {default}"
+            )
     for model_id in MODEL_IDS:
         load_model(model_id, settings.models_dir)
     load_default_split(settings.data_dir)

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +86,41 @@ def test_image_side_out_of_range_rejected(
 
     with pytest.raises(SettingsInvalidError, match="CNNVIS_MAX_IMAGE_SIDE: "):
         get_settings()
+
+
+@pytest.mark.parametrize("variable", ["CNNVIS_MODELS_DIR", "CNNVIS_FRONTEND_DIR"])
+def test_missing_folder_stops_serve(tmp_path: Path, variable: str) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "cnnvis", "serve", "--port", "9"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, variable: str(tmp_path / "missing")},
+        check=False,
+    )
+
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.startswith(f"error: {variable}: "), run.stderr
+    assert "is not a folder" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["serve", "--port", "abc"], "'abc' is not a whole number"),
+        (["serve", "--log-level", "loud"], "invalid choice: 'loud'"),
+        (["train", "--lr", "nan"], "learning rate nan is not in (0, 1]"),
+    ],
+)
+def test_bad_argument_one_line(arguments: list[str], message: str) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "cnnvis", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert run.returncode == 2, run.stderr
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
