@@ -79,8 +79,8 @@ class Settings(BaseSettings):
         default=8_000_000,
         ge=1,
         description="Sparse-matrix non-zeros that conv-matrix requests may build at "
-        "once per process (about 100 bytes each while built; 8,000,000 is two "
-        "requests at the 4,000,000 limit, ~800 MB). Larger requests wait their turn.",
+        "once per process (100 to 130 bytes each while built, measured; 8,000,000 "
+        "is two requests at the 4,000,000 limit). Larger requests wait their turn.",
     )
     conv_matrix_wait_s: float = Field(
         default=30.0,

@@ -1,8 +1,8 @@
 """A per-process cap on the sparse-matrix non-zeros being built at once.
 
 One conv-matrix request may build up to MAX_NONZEROS entries. Building and
-checking them took about 98 bytes each (measured: 215 MB for 2.3 million), so
-close to 400 MB at the limit. Requests
+checking them took 98 to 131 bytes each (measured: 215 MB for 2.3 million,
+420 to 500 MB for 3.8 million), so up to about 500 MB at the limit. Requests
 reserve their count here first, so that many large ones at once wait for each
 other instead of taking the process's memory together. Small ones pass freely.
 """
