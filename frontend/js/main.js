@@ -283,12 +283,16 @@ function onStateChange(state) {
 
 renderInputHeatmap(heatmap, null);
 setStatus("Loading models…");
+// The buttons stay disabled in the HTML until this script runs, so that a
+// click before then is not silently lost.
+clearButton.disabled = false;
 try {
   models = await listModels();
   cards = createModelCards(cardList, models);
   navigation.setModels(models);
   mapsView.setModels(models);
   filterView.setModels(models);
+  sampleButton.disabled = false;
   setStatus(IDLE_MESSAGE);
 } catch (error) {
   const detail = error instanceof Error ? error.message : String(error);

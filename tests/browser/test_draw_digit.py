@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Locator, Page, Response, expect
+from playwright.sync_api import Locator, Page, Response, Route, expect
 
 from tests.browser.conftest import PageLog
 from tests.servers import screenshot_path
@@ -221,6 +221,26 @@ def find_sample_the_cnn_gets_right(server_url: str, label: int) -> int:
         if result["results"]["cnn"]["prediction"] == label:
             return index
     pytest.fail(f"the cnn misclassified the first 20 held-out digits {label}")
+
+
+def test_buttons_wait_for_script(page: Page) -> None:
+    """Until main.js has run, the buttons are disabled and the status says why."""
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route("**/js/main.js", hold)
+    page.goto("/", wait_until="commit")
+    expect(page.locator("#sample")).to_be_attached()
+
+    expect(page.locator("#sample")).to_be_disabled()
+    expect(page.locator("#clear")).to_be_disabled()
+    expect(page.locator("#status")).to_have_text("Loading the page…")
+
+    held[0].continue_()
+    expect(page.locator("#sample")).to_be_enabled(timeout=PREDICTION_TIMEOUT_MS)
+    expect(page.locator("#clear")).to_be_enabled()
 
 
 def test_sample_digit_is_predicted(page: Page, server_url: str) -> None:
