@@ -99,8 +99,11 @@ def resolve_padding(
     return rows, rows, cols, cols
 
 
-def check_geometry(geometry: ConvGeometry) -> None:
-    """Raise ConvConfigError for shapes PyTorch rejects or matrices past the limit."""
+def check_geometry(geometry: ConvGeometry) -> int:
+    """Return the matrix's non-zeros once the shapes pass the checks.
+
+    Raises ConvConfigError for shapes PyTorch rejects or matrices past the limit.
+    """
     out_h, out_w = geometry.out_size
     if out_h < 1 or out_w < 1:
         top, bottom, left, right = geometry.padding
@@ -122,6 +125,7 @@ def check_geometry(geometry: ConvGeometry) -> None:
             f"{MAX_NONZEROS:,}. Use fewer channels or a smaller input.",
             loc=("body",),
         )
+    return nonzeros
 
 
 def _taps(

@@ -87,9 +87,7 @@ def _fold_block(block: BasicBlock) -> FoldedBlock:
 def _resnet_logits(net: DigitResNet) -> Logits:
     stem = fold(net.conv1, net.bn1)
     blocks = [
-        _fold_block(block)
-        for name, block in net.named_modules()
-        if isinstance(block, BasicBlock)
+        _fold_block(block) for block in net.modules() if isinstance(block, BasicBlock)
     ]
     fc_weight, fc_bias = _copy(net.fc)
 

@@ -11,7 +11,6 @@ from cnnvis.analysis.conv_matrix import (
     ConvConfigError,
     ConvGeometry,
     check_geometry,
-    count_nonzeros,
     resolve_padding,
 )
 from cnnvis.analysis.conv_report import (
@@ -301,13 +300,13 @@ def build_response(
 
 def _problem(
     request: ConvMatrixRequest, models: dict[str, ServedModel], settings: Settings
-) -> ConvProblem:
+) -> tuple[ConvProblem, int]:
+    """Return the convolution to write as a matrix and the matrix's non-zeros."""
     if request.layer is not None:
         problem = layer_problem(request.layer, models, settings)
     else:
         problem = custom_problem(request)
-    check_geometry(problem.geometry)
-    return problem
+    return problem, check_geometry(problem.geometry)
 
 
 def _answer(problem: ConvProblem, request: ConvMatrixRequest) -> Response:
@@ -333,8 +332,7 @@ async def compute_conv_matrix(
     budget: ConvBudgetDep,
 ) -> Response:
     """Write a convolution as a sparse matrix and check it, and its transpose, against PyTorch."""
-    problem = await run_in_threadpool(_problem, request, models, settings)
-    nonzeros = count_nonzeros(problem.geometry)
+    problem, nonzeros = await run_in_threadpool(_problem, request, models, settings)
     # The matrix is built only once its non-zeros fit in the process's budget,
     # and not at all for a client that left while it waited.
     async with budget.reserve(nonzeros):
