@@ -294,7 +294,7 @@ def check_before_serving() -> None:
 def notice_dead_workers_early() -> None:
     """Make uvicorn's supervisor replace a worker that dies during a health ping.
 
-    uvicorn 0.55 waits for a worker's answer to its ping for the whole timeout
+    uvicorn 0.55 waits for a worker's reply to its ping for the whole timeout
     (WORKER_HEALTHCHECK_S), and keeps the worker's end of the pipe open itself,
     so the pipe never reports the death. A worker killed during that wait was
     replaced only 60 s later. This wait checks the process every half second.

@@ -149,7 +149,7 @@ def _check_pixel_data(raw: bytes, width: int, height: int) -> None:
     """Reject a PNG whose compressed pixels stop short of its declared size.
 
     Pillow fills the missing rows with zeros when the zlib stream ends early,
-    so a file that declares 1000×1000 pixels but holds one row would decode.
+    so a file that declares 1000×1000 pixels but contains one row would decode.
     Decompression stops one byte past the expected size, so a file that
     inflates to far more than it declares costs no more than a complete one.
     """

@@ -64,7 +64,7 @@ def test_truncated_weights_stop_startup(models_copy: Path) -> None:
 
 
 def test_healthz_starting_before_models_load(settings: Settings) -> None:
-    """Without its start-up (lifespan) run, the app has no models and says so."""
+    """Without its start-up (lifespan) run, the app has no models and reports it."""
     app = create_app(settings)
     client = TestClient(app)  # not entered: the lifespan does not run
 

@@ -363,7 +363,7 @@ def test_predict_png_pixels_short_of_size(
 
 
 def test_predict_png_interlaced(client: TestClient, digits: Digits) -> None:
-    """An Adam7 PNG holds fewer, shorter rows per pass, and all of it is accepted."""
+    """An Adam7 PNG, stored as seven passes of shorter rows, is accepted whole."""
     digit = digit_of(digits, 6)
     pixels = np.asarray(canvas.upscale(digit).convert("L"))
     plain = canvas.to_data_url(canvas.encode_png(Image.fromarray(pixels)))

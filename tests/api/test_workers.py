@@ -166,7 +166,7 @@ def test_worker_killed_during_ping_replaced(
 ) -> None:
     """A worker that dies while the supervisor waits for its ping is replaced soon.
 
-    SIGSTOP keeps the worker from answering, so the supervisor is waiting on
+    SIGSTOP keeps the worker from replying, so the supervisor is waiting on
     it when the SIGKILL arrives.
     """
     log_path = tmp_path_factory.mktemp("workers-ping") / "server.log"

@@ -224,11 +224,11 @@ def find_sample_the_cnn_gets_right(server_url: str, label: int) -> int:
 
 
 def test_buttons_wait_for_script(page: Page) -> None:
-    """Until main.js has run, the buttons are disabled and the status says why."""
-    held: list[Route] = []
+    """Until main.js has run, the buttons are disabled and the status explains why."""
+    held_routes: list[Route] = []
 
     def hold(route: Route) -> None:
-        held.append(route)
+        held_routes.append(route)
 
     page.route("**/js/main.js", hold)
     page.goto("/", wait_until="commit")
@@ -238,7 +238,7 @@ def test_buttons_wait_for_script(page: Page) -> None:
     expect(page.locator("#clear")).to_be_disabled()
     expect(page.locator("#status")).to_have_text("Loading the page…")
 
-    held[0].continue_()
+    held_routes[0].continue_()
     expect(page.locator("#sample")).to_be_enabled(timeout=PREDICTION_TIMEOUT_MS)
     expect(page.locator("#clear")).to_be_enabled()
 

@@ -24,7 +24,7 @@ class ServerBusyError(CnnvisError):
 
 
 class NonzeroBudget:
-    """Non-zeros that requests may build at once; a request waits for its share."""
+    """Non-zeros that requests may build at once, each request waiting for its share."""
 
     def __init__(self, total: int, wait_s: float) -> None:
         self.total = total
@@ -34,7 +34,7 @@ class NonzeroBudget:
 
     @asynccontextmanager
     async def reserve(self, nonzeros: int) -> AsyncIterator[None]:
-        """Hold `nonzeros` of the budget for the block; wait up to wait_s for them."""
+        """Hold `nonzeros` of the budget for the block, waiting up to wait_s for them."""
         # A request larger than the whole budget runs alone.
         share = min(nonzeros, self.total)
         async with self._changed:

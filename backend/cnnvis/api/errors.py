@@ -38,8 +38,8 @@ def _error_item(item: Any) -> dict[str, Any]:
     loc = list(item.get("loc", ()))
     msg = str(item.get("msg", "")).removeprefix("Value error, ")
     if item.get("type") == "json_invalid":
-        # FastAPI puts the character offset of the fault in loc and pydantic
-        # says only "JSON decode error"; the decoder's reason is in ctx.
+        # FastAPI puts the character offset of the fault in loc, and pydantic's
+        # message is only "JSON decode error". The decoder's reason is in ctx.
         reason = item.get("ctx", {}).get("error", "invalid syntax")
         position = loc[1] if len(loc) > 1 else "?"
         msg = (

@@ -42,9 +42,9 @@ def flow_cost(config: FlowConfig) -> float:
     """Return the experiment's cost in units of one block-step at width 8, 32 digits.
 
     A step's arithmetic grows with width² × batch_size, but below width 8 with
-    32 digits its time is mostly per-layer overhead: 60 blocks × 200 steps at
-    width 2 with 4 digits took 50 s, against 17 s for the 2,000-unit example.
-    So no block-step costs less than that reference.
+    32 digits its time is mostly per-layer overhead. For example, 60 blocks ×
+    200 steps at width 2 with 4 digits took 50 s, and the 2,000-unit example
+    took 17 s. So no block-step costs less than that reference.
     """
     per_step = max(config.width**2 * config.batch_size, 2048)
     return config.blocks * max(config.steps, 1) * per_step / 2048
